@@ -1,0 +1,146 @@
+// Builds the Fastify application: the emulated SMS API, the mock's control API, and the plumbing they share
+// (JSON parsing that keeps int64 exact, validation, vendor-shaped errors, request ids). Never listens by itself.
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { type Clock, systemClock } from './clock.js';
+import type { Config } from './config.js';
+import type { Db } from './db/database.js';
+import { createWriteQueue } from './db/write-queue.js';
+import { ApiError, ERRORS, type ErrorDefinition, errorBody } from './errors.js';
+import { type Int64Fixup, mayHoldInt64, parseJson, restoreInt64, standInInt64 } from './http/json.js';
+import { createValidators, describeValidationError } from './http/validation.js';
+import { createTaskRepository } from './repositories/tasks.js';
+import { apiRoutes } from './routes/api.js';
+import { mockRoutes } from './routes/mock.js';
+import { createTaskRenderer } from './schemas/index.js';
+import { createTaskService, type TaskService } from './services/tasks.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Where the body held integers beyond 2^53; put back once validation passed. */
+    int64Fixups: Int64Fixup[] | null;
+    /** The body as received, kept only when signatures are verified. */
+    rawBody: Buffer | null;
+  }
+  interface FastifyInstance {
+    tasks: TaskService;
+  }
+}
+
+export type AppConfig = Pick<Config, 'autoCreate' | 'bodyLimit' | 'credentials'>;
+
+export interface AppOptions {
+  readonly config: AppConfig;
+  readonly db: Db;
+  readonly clock?: Clock;
+  /** A pino logger; none (silent) when omitted. */
+  readonly logger?: FastifyBaseLogger;
+}
+
+function classify(error: FastifyError, request: FastifyRequest): { definition: ErrorDefinition; message: string } {
+  if (error instanceof ApiError) return { definition: error.definition, message: error.message };
+  if (error.validation && error.validation.length > 0) {
+    const first = error.validation[0];
+    const detail = first ? describeValidationError(first as never, error.validationContext ?? 'request') : '';
+    return { definition: ERRORS.invalidParameter, message: `${ERRORS.invalidParameter.message}: ${detail}` };
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { definition: ERRORS.bodyTooLarge, message: ERRORS.bodyTooLarge.message };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      const missing = request.headers['content-type'] === undefined;
+      const definition = missing ? ERRORS.contentTypeMissing : ERRORS.contentTypeInvalid;
+      return { definition, message: definition.message };
+    }
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { definition: ERRORS.malformedBody, message: ERRORS.malformedBody.message };
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return { definition: { ...ERRORS.badRequest, status }, message: `${ERRORS.badRequest.message}: ${error.message}` };
+  }
+  return { definition: ERRORS.internal, message: ERRORS.internal.message };
+}
+
+export async function buildApp({ config, db, clock = systemClock, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger } : {}),
+    bodyLimit: config.bodyLimit,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID().replaceAll('-', ''),
+    // One line per request would cost a third of the throughput: requests are logged at debug level instead.
+    disableRequestLogging: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const validators = createValidators();
+  app.setValidatorCompiler(validators.compiler);
+
+  const tasks = createTaskService({
+    tasks: createTaskRepository(db),
+    writes: createWriteQueue(db),
+    clock,
+    render: createTaskRenderer(),
+    autoCreate: config.autoCreate,
+  });
+  app.decorate('tasks', tasks);
+  app.decorateRequest('int64Fixups', null);
+  app.decorateRequest('rawBody', null);
+
+  const keepRawBody = config.credentials.size > 0;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
+    const buffer = raw as Buffer;
+    if (keepRawBody) request.rawBody = buffer;
+    if (buffer.length === 0) return done(null, undefined);
+    const text = buffer.toString('utf8');
+    let value: unknown;
+    try {
+      value = parseJson(text);
+    } catch {
+      return done(new ApiError('malformedBody'), undefined);
+    }
+    if (mayHoldInt64(text)) {
+      const fixups = standInInt64(value);
+      if (fixups.length > 0) request.int64Fixups = fixups;
+    }
+    done(null, value);
+  });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.int64Fixups !== null) restoreInt64(request.int64Fixups);
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.log.isLevelEnabled('debug')) {
+      request.log.debug(
+        { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
+        'request',
+      );
+    }
+    done();
+  });
+
+  app.setNotFoundHandler((request) => {
+    throw new ApiError('routeNotFound', `${request.method} ${request.url.split('?')[0]}`);
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { definition, message } = classify(error, request);
+    if (definition.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.debug({ code: definition.code, message }, 'request rejected');
+    const body = errorBody(definition, message, request.id);
+    return reply
+      .code(definition.status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(JSON.stringify(body));
+  });
+
+  await app.register(apiRoutes, { tasks, credentials: config.credentials, clock });
+  await app.register(mockRoutes, { tasks, prefix: '/_mock' });
+  return app;
+}

@@ -1,0 +1,93 @@
+// The vendor error codes sms-mock answers with, as data: one table, one error class, one renderer.
+
+/** SMS answers `{error_code, error_msg}`; the API gateway in front of it adds `request_id`. */
+export type ErrorSource = 'SMS' | 'APIGW';
+
+export interface ErrorDefinition {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly source: ErrorSource;
+}
+
+/**
+ * Every error the mock can answer with. Codes marked "chosen" are not named by any public page (the real service's
+ * code for them is unknown); they are stable here so tests can match on them.
+ */
+export const ERRORS = {
+  /** A body, path or header value fails the documented schema. Chosen. */
+  invalidParameter: { status: 400, code: 'SMS.2001', message: 'Invalid request parameter', source: 'SMS' },
+  /** The body is not valid JSON (or holds a forbidden `__proto__`/`constructor` key). Chosen, like invalidParameter. */
+  malformedBody: { status: 400, code: 'SMS.2001', message: 'Request body is not valid JSON', source: 'SMS' },
+  /** A body was sent without a Content-Type header. */
+  contentTypeMissing: { status: 400, code: 'SMS.2005', message: 'Content-Type is missing', source: 'SMS' },
+  /** A body was sent with a Content-Type other than application/json. */
+  contentTypeInvalid: {
+    status: 400,
+    code: 'SMS.2006',
+    message: 'Content-Type must be application/json',
+    source: 'SMS',
+  },
+  /** No task with that id. Chosen. */
+  taskNotFound: { status: 404, code: 'SMS.2003', message: 'The migration task does not exist', source: 'SMS' },
+  /** The caller lacks permission (the 403 the doc pages show). */
+  forbidden: {
+    status: 403,
+    code: 'SMS.9004',
+    message: 'The current account does not have the permission',
+    source: 'SMS',
+  },
+  /** Anything unexpected inside the server. The detail is logged, never sent. */
+  internal: { status: 500, code: 'SMS.2007', message: 'Background exception', source: 'SMS' },
+  /** Neither X-Auth-Token nor an SDK-HMAC-SHA256 signature, or a signature that does not verify. */
+  unauthorized: {
+    status: 401,
+    code: 'APIGW.0301',
+    message: 'Incorrect IAM authentication information',
+    source: 'APIGW',
+  },
+  /** No API at that path and method. */
+  routeNotFound: {
+    status: 404,
+    code: 'APIGW.0101',
+    message: 'The API does not exist or has not been published in the environment',
+    source: 'APIGW',
+  },
+  /** Body larger than the gateway accepts. */
+  bodyTooLarge: { status: 413, code: 'APIGW.0201', message: 'Request entity too large', source: 'APIGW' },
+  /** A request the gateway cannot read at all. */
+  badRequest: { status: 400, code: 'APIGW.0201', message: 'Bad request', source: 'APIGW' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorName = keyof typeof ERRORS;
+
+/** Thrown by domain code; the error handler renders it in the vendor's shape. */
+export class ApiError extends Error {
+  readonly definition: ErrorDefinition;
+  readonly detail: string | undefined;
+
+  constructor(name: ErrorName, detail?: string) {
+    const definition: ErrorDefinition = ERRORS[name];
+    super(detail ? `${definition.message}: ${detail}` : definition.message);
+    this.name = 'ApiError';
+    this.definition = definition;
+    this.detail = detail;
+  }
+
+  get statusCode(): number {
+    return this.definition.status;
+  }
+}
+
+export interface ErrorBody {
+  error_code: string;
+  error_msg: string;
+  request_id?: string;
+}
+
+/** The wire body of an error, gateway errors carrying the request id as the real gateway does. */
+export function errorBody(definition: ErrorDefinition, message: string, requestId: string): ErrorBody {
+  const body: ErrorBody = { error_code: definition.code, error_msg: message };
+  if (definition.source === 'APIGW') body.request_id = requestId;
+  return body;
+}

@@ -1,0 +1,82 @@
+// Request validation with Ajv: bodies strictly as sent (no coercion, no defaults filled in: UpdateTask changes only
+// the fields present), path and header values as strings. Errors are turned into messages that name the field.
+import Ajv, { type ErrorObject, type Options, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+import { INT64_MAX } from '../schemas/types.js';
+
+function createAjv(options: Options): Ajv {
+  const ajv = new Ajv({ allErrors: false, strict: true, strictTypes: false, ...options });
+  addFormats.default(ajv);
+  return ajv;
+}
+
+export interface Validators {
+  readonly body: Ajv;
+  readonly other: Ajv;
+  readonly compiler: FastifySchemaCompiler<unknown>;
+}
+
+export function createValidators(): Validators {
+  const body = createAjv({ coerceTypes: false, useDefaults: false, removeAdditional: false });
+  const other = createAjv({ coerceTypes: true, useDefaults: true, removeAdditional: false });
+  return {
+    body,
+    other,
+    compiler: ({ schema, httpPart }) =>
+      (httpPart === 'body' ? body : other).compile(schema as object) as ValidateFunction,
+  };
+}
+
+function formatLimit(limit: unknown): string {
+  return limit === INT64_MAX ? '9223372036854775807' : String(limit);
+}
+
+/** `/target_server/disks/0/size` → `target_server.disks[0].size`. */
+function fieldName(instancePath: string, child?: string): string {
+  const segments = instancePath.split('/').slice(1);
+  if (child !== undefined) segments.push(child);
+  return segments
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce(
+      (path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment),
+      '',
+    );
+}
+
+/** One readable sentence for the first Ajv error, naming the offending field. */
+export function describeValidationError(error: ErrorObject, context: string): string {
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'required') {
+    return `${fieldName(error.instancePath, String(params.missingProperty))} is required`;
+  }
+  const field = fieldName(error.instancePath) || context;
+  switch (error.keyword) {
+    case 'maximum':
+    case 'minimum':
+    case 'exclusiveMaximum':
+    case 'exclusiveMinimum':
+      return `${field} must be ${String(params.comparison)} ${formatLimit(params.limit)}`;
+    case 'format':
+      if (params.format === 'int64')
+        return `${field} must be an integer from -9223372036854775808 to 9223372036854775807`;
+      if (params.format === 'int32') return `${field} must be an integer from -2147483648 to 2147483647`;
+      return `${field} must be a valid ${String(params.format)}`;
+    case 'enum':
+      return `${field} must be one of: ${(params.allowedValues as unknown[]).filter((v) => v !== null).join(', ')}`;
+    case 'maxLength':
+      return `${field} must be at most ${String(params.limit)} characters`;
+    case 'minLength':
+      return `${field} must be at least ${String(params.limit)} characters`;
+    case 'maxItems':
+      return `${field} must have at most ${String(params.limit)} items`;
+    case 'minItems':
+      return `${field} must have at least ${String(params.limit)} items`;
+    case 'pattern':
+      return `${field} has characters that are not allowed (must match ${String(params.pattern)})`;
+    case 'type':
+      return `${field} must be ${String(params.type).replace(',', ' or ')}`;
+    default:
+      return `${field} ${error.message ?? 'is invalid'}`;
+  }
+}

@@ -1,0 +1,384 @@
+// SQL for tasks, subtasks and progress samples. Synchronous, prepared once per connection, wire names as columns.
+import type { Db } from '../db/database.js';
+import { parseJson, stringifyJson } from '../http/json.js';
+
+export type Int64Value = number | bigint;
+export type JsonObject = Record<string, unknown>;
+
+/** Task columns by storage kind. Column names are the ShowTask wire names (plus a few UpdateTask-only ones). */
+export const TEXT_COLUMNS = [
+  'name',
+  'type',
+  'os_type',
+  'region_id',
+  'enterprise_project_id',
+  'migration_ip',
+  'region_name',
+  'project_name',
+  'project_id',
+  'vm_template_id',
+  'state',
+  'error_json',
+  'float_ip',
+  'target_snapshot_id',
+  'subtask_info',
+  'target_disk_ids',
+] as const;
+export const INTEGER_COLUMNS = [
+  'priority',
+  'speed_limit',
+  'estimate_complete_time',
+  'create_date',
+  'start_date',
+  'finish_date',
+  'total_time',
+  'remain_seconds',
+] as const;
+export const REAL_COLUMNS = [
+  'migrate_speed',
+  'compress_rate',
+  'total_cpu_usage',
+  'agent_cpu_usage',
+  'total_mem_usage',
+  'agent_mem_usage',
+  'total_disk_io',
+  'agent_disk_io',
+] as const;
+export const BOOLEAN_COLUMNS = [
+  'start_target_server',
+  'connected',
+  'need_migration_test',
+  'exist_server',
+  'use_ipv6',
+  'use_public_ip',
+] as const;
+export const JSON_COLUMNS = ['source_server', 'target_server', 'clone_server', 'network_check_info'] as const;
+
+export type TextColumn = (typeof TEXT_COLUMNS)[number];
+export type IntegerColumn = (typeof INTEGER_COLUMNS)[number];
+export type RealColumn = (typeof REAL_COLUMNS)[number];
+export type BooleanColumn = (typeof BOOLEAN_COLUMNS)[number];
+export type JsonColumn = (typeof JSON_COLUMNS)[number];
+export type TaskColumn = TextColumn | IntegerColumn | RealColumn | BooleanColumn | JsonColumn;
+
+/** A task's own fields (no id, no subtasks), each possibly null. */
+export type TaskFields = { [K in TextColumn]: string | null } & { [K in IntegerColumn]: Int64Value | null } & {
+  [K in RealColumn]: number | null;
+} & { [K in BooleanColumn]: boolean | null } & { [K in JsonColumn]: JsonObject | null };
+
+export interface SubTaskRecord {
+  id: Int64Value;
+  name: string | null;
+  progress: number;
+  start_date: Int64Value | null;
+  end_date: Int64Value | null;
+  migrate_speed: number | null;
+  user_op: string | null;
+  process_trace: string | null;
+}
+
+export type TaskRecord = { id: string } & TaskFields & { sub_tasks: SubTaskRecord[] };
+
+/** A subtask as given by a seed or an UpdateTask body: everything but nothing required. */
+export type SubTaskInput = Partial<{ [K in keyof SubTaskRecord]: SubTaskRecord[K] | null }>;
+
+export interface ProgressReport {
+  subtask_name: string;
+  progress: number;
+  replicatesize: Int64Value;
+  totalsize: Int64Value;
+  process_trace: string;
+  migrate_speed?: number | null;
+  compress_rate?: number | null;
+  remain_time?: Int64Value | null;
+  total_cpu_usage?: number | null;
+  agent_cpu_usage?: number | null;
+  total_mem_usage?: number | null;
+  agent_mem_usage?: number | null;
+  total_disk_io?: number | null;
+  agent_disk_io?: number | null;
+  need_migration_test?: boolean | null;
+  agent_time?: string | null;
+}
+
+export type ProgressSample = Required<{ [K in keyof ProgressReport]: ProgressReport[K] | null }> & {
+  received_at: number;
+};
+
+const ALL_COLUMNS: readonly TaskColumn[] = [
+  ...TEXT_COLUMNS,
+  ...INTEGER_COLUMNS,
+  ...REAL_COLUMNS,
+  ...BOOLEAN_COLUMNS,
+  ...JSON_COLUMNS,
+];
+const BOOLEAN_SET = new Set<string>(BOOLEAN_COLUMNS);
+const JSON_SET = new Set<string>(JSON_COLUMNS);
+const INTEGER_SET = new Set<string>(INTEGER_COLUMNS);
+const COLUMN_SET = new Set<string>(ALL_COLUMNS);
+
+const REPORT_OPTIONAL = [
+  'migrate_speed',
+  'compress_rate',
+  'remain_time',
+  'total_cpu_usage',
+  'agent_cpu_usage',
+  'total_mem_usage',
+  'agent_mem_usage',
+  'total_disk_io',
+  'agent_disk_io',
+  'need_migration_test',
+  'agent_time',
+] as const;
+
+/** bigint from a safeIntegers statement → number when it fits, so ordinary values stay ordinary. */
+function int(value: unknown): Int64Value | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
+  }
+  return value as number;
+}
+
+function toSql(column: string, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (BOOLEAN_SET.has(column)) return value ? 1 : 0;
+  if (JSON_SET.has(column)) return stringifyJson(value);
+  return value;
+}
+
+function fromSql(column: string, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (BOOLEAN_SET.has(column)) return value !== 0n && value !== 0;
+  if (JSON_SET.has(column)) return parseJson(value as string);
+  if (INTEGER_SET.has(column)) return int(value);
+  return value;
+}
+
+function rowToTask(row: Record<string, unknown>, subTasks: SubTaskRecord[]): TaskRecord {
+  const task: Record<string, unknown> = { id: row.id };
+  for (const column of ALL_COLUMNS) task[column] = fromSql(column, row[column]);
+  task.sub_tasks = subTasks;
+  return task as TaskRecord;
+}
+
+function rowToSubTask(row: Record<string, unknown>): SubTaskRecord {
+  return {
+    id: int(row.id) ?? 0,
+    name: row.name as string | null,
+    progress: Number(row.progress),
+    start_date: int(row.start_date),
+    end_date: int(row.end_date),
+    migrate_speed: row.migrate_speed as number | null,
+    user_op: row.user_op as string | null,
+    process_trace: row.process_trace as string | null,
+  };
+}
+
+function rowToSample(row: Record<string, unknown>): ProgressSample {
+  return {
+    subtask_name: row.subtask_name as string,
+    progress: Number(row.progress),
+    replicatesize: int(row.replicatesize) ?? 0,
+    totalsize: int(row.totalsize) ?? 0,
+    process_trace: row.process_trace as string,
+    migrate_speed: row.migrate_speed as number | null,
+    compress_rate: row.compress_rate as number | null,
+    remain_time: int(row.remain_time),
+    total_cpu_usage: row.total_cpu_usage as number | null,
+    agent_cpu_usage: row.agent_cpu_usage as number | null,
+    total_mem_usage: row.total_mem_usage as number | null,
+    agent_mem_usage: row.agent_mem_usage as number | null,
+    total_disk_io: row.total_disk_io as number | null,
+    agent_disk_io: row.agent_disk_io as number | null,
+    need_migration_test: row.need_migration_test === null ? null : row.need_migration_test !== 0n,
+    agent_time: row.agent_time as string | null,
+    received_at: Number(row.received_at),
+  };
+}
+
+export interface TaskRepository {
+  find(id: string): TaskRecord | undefined;
+  exists(id: string): boolean;
+  /** Inserts the task, or replaces it (with its subtasks and samples) when the id exists. */
+  put(id: string, fields: Partial<TaskFields>, subTasks: readonly SubTaskInput[]): void;
+  /** Changes only the given columns. False when the task does not exist. */
+  update(id: string, fields: Partial<TaskFields>): boolean;
+  replaceSubTasks(id: string, subTasks: readonly SubTaskInput[]): void;
+  /**
+   * Stores a report and applies it to the named subtask (appending one when the task has none of that name) and
+   * to the task's live fields. False when the task does not exist.
+   */
+  applyProgress(id: string, report: ProgressReport, now: number): boolean;
+  delete(id: string): boolean;
+  deleteAll(): void;
+  listSamples(id: string): ProgressSample[];
+  transaction<T>(fn: () => T): T;
+}
+
+export function createTaskRepository(db: Db): TaskRepository {
+  const selectTask = db.prepare('SELECT * FROM tasks WHERE id = ?').safeIntegers(true);
+  const selectSubTasks = db.prepare('SELECT * FROM sub_tasks WHERE task_id = ? ORDER BY id').safeIntegers(true);
+  const selectExists = db.prepare('SELECT 1 FROM tasks WHERE id = ?').pluck();
+  const deleteTask = db.prepare('DELETE FROM tasks WHERE id = ?');
+  const insertTask = db.prepare(
+    `INSERT INTO tasks (id, ${ALL_COLUMNS.join(', ')}) VALUES (@id, ${ALL_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+  );
+  const deleteSubTasks = db.prepare('DELETE FROM sub_tasks WHERE task_id = ?');
+  const nextSubTaskId = db.prepare('SELECT COALESCE(MAX(id), 0) + 1 FROM sub_tasks').pluck().safeIntegers(true);
+  const insertSubTask = db.prepare(
+    `INSERT INTO sub_tasks (task_id, id, name, progress, start_date, end_date, migrate_speed, user_op, process_trace)
+     VALUES (@task_id, @id, @name, @progress, @start_date, @end_date, @migrate_speed, @user_op, @process_trace)`,
+  );
+  const insertSample = db.prepare(
+    `INSERT INTO progress_samples (task_id, received_at, subtask_name, progress, replicatesize, totalsize,
+       process_trace, ${REPORT_OPTIONAL.join(', ')})
+     VALUES (@task_id, @received_at, @subtask_name, @progress, @replicatesize, @totalsize, @process_trace,
+       ${REPORT_OPTIONAL.map((c) => `@${c}`).join(', ')})`,
+  );
+  // The latest subtask of that name: progress, trace and speed as reported; started on its first report, ended
+  // while it stands at 100.
+  const updateSubTaskProgress = db.prepare(
+    `UPDATE sub_tasks SET
+       progress = @progress,
+       process_trace = @process_trace,
+       migrate_speed = COALESCE(@migrate_speed, migrate_speed),
+       start_date = COALESCE(start_date, @now),
+       end_date = CASE WHEN @progress >= 100 THEN COALESCE(end_date, @now) ELSE NULL END
+     WHERE task_id = @task_id
+       AND id = (SELECT MAX(id) FROM sub_tasks WHERE task_id = @task_id AND name = @subtask_name)`,
+  );
+  // Live figures follow the latest report; the first report starts a READY task.
+  const updateTaskProgress = db.prepare(
+    `UPDATE tasks SET
+       migrate_speed = COALESCE(@migrate_speed, migrate_speed),
+       compress_rate = COALESCE(@compress_rate, compress_rate),
+       remain_seconds = COALESCE(@remain_time, remain_seconds),
+       estimate_complete_time = COALESCE(@now + @remain_time * 1000, estimate_complete_time),
+       total_cpu_usage = COALESCE(@total_cpu_usage, total_cpu_usage),
+       agent_cpu_usage = COALESCE(@agent_cpu_usage, agent_cpu_usage),
+       total_mem_usage = COALESCE(@total_mem_usage, total_mem_usage),
+       agent_mem_usage = COALESCE(@agent_mem_usage, agent_mem_usage),
+       total_disk_io = COALESCE(@total_disk_io, total_disk_io),
+       agent_disk_io = COALESCE(@agent_disk_io, agent_disk_io),
+       need_migration_test = COALESCE(@need_migration_test, need_migration_test),
+       start_date = CASE WHEN state = 'READY' THEN COALESCE(start_date, @now) ELSE start_date END,
+       state = CASE WHEN state = 'READY' THEN 'RUNNING' ELSE state END
+     WHERE id = @task_id`,
+  );
+  const selectSamples = db.prepare('SELECT * FROM progress_samples WHERE task_id = ? ORDER BY seq').safeIntegers(true);
+  const updateStatements = new Map<string, ReturnType<Db['prepare']>>();
+
+  function insertSubTasks(taskId: string, subTasks: readonly SubTaskInput[]): void {
+    for (const subTask of subTasks) {
+      insertSubTask.run({
+        task_id: taskId,
+        id: subTask.id ?? (nextSubTaskId.get() as bigint),
+        name: subTask.name ?? null,
+        progress: subTask.progress ?? 0,
+        start_date: subTask.start_date ?? null,
+        end_date: subTask.end_date ?? null,
+        migrate_speed: subTask.migrate_speed ?? null,
+        user_op: subTask.user_op ?? null,
+        process_trace: subTask.process_trace ?? null,
+      });
+    }
+  }
+
+  const put = db.transaction((id: string, fields: Partial<TaskFields>, subTasks: readonly SubTaskInput[]) => {
+    deleteTask.run(id);
+    const params: Record<string, unknown> = { id };
+    for (const column of ALL_COLUMNS) params[column] = toSql(column, fields[column]);
+    insertTask.run(params);
+    insertSubTasks(id, subTasks);
+  });
+
+  const replaceSubTasks = db.transaction((id: string, subTasks: readonly SubTaskInput[]) => {
+    deleteSubTasks.run(id);
+    insertSubTasks(id, subTasks);
+  });
+
+  return {
+    find(id) {
+      const row = selectTask.get(id) as Record<string, unknown> | undefined;
+      if (!row) return undefined;
+      const subTasks = (selectSubTasks.all(id) as Record<string, unknown>[]).map(rowToSubTask);
+      return rowToTask(row, subTasks);
+    },
+
+    exists(id) {
+      return selectExists.get(id) !== undefined;
+    },
+
+    put(id, fields, subTasks) {
+      put(id, fields, subTasks);
+    },
+
+    update(id, fields) {
+      const columns = Object.keys(fields).filter((column) => COLUMN_SET.has(column));
+      if (columns.length === 0) return selectExists.get(id) !== undefined;
+      const key = columns.join(',');
+      let statement = updateStatements.get(key);
+      if (!statement) {
+        // Column names come from the fixed list above, never from the request.
+        statement = db.prepare(`UPDATE tasks SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`);
+        updateStatements.set(key, statement);
+      }
+      const params: Record<string, unknown> = { id };
+      for (const column of columns) params[column] = toSql(column, fields[column as TaskColumn]);
+      return statement.run(params).changes > 0;
+    },
+
+    replaceSubTasks(id, subTasks) {
+      replaceSubTasks(id, subTasks);
+    },
+
+    applyProgress(id, report, now) {
+      const params: Record<string, unknown> = {
+        task_id: id,
+        now,
+        received_at: now,
+        subtask_name: report.subtask_name,
+        progress: report.progress,
+        replicatesize: report.replicatesize,
+        totalsize: report.totalsize,
+        process_trace: report.process_trace,
+      };
+      for (const name of REPORT_OPTIONAL) {
+        const value = report[name];
+        params[name] = typeof value === 'boolean' ? (value ? 1 : 0) : (value ?? null);
+      }
+      if (updateTaskProgress.run(params).changes === 0) return false;
+      insertSample.run(params);
+      if (updateSubTaskProgress.run(params).changes === 0) {
+        insertSubTasks(id, [
+          {
+            name: report.subtask_name,
+            progress: report.progress,
+            process_trace: report.process_trace,
+            migrate_speed: report.migrate_speed ?? null,
+            start_date: now,
+            end_date: report.progress >= 100 ? now : null,
+          },
+        ]);
+      }
+      return true;
+    },
+
+    delete(id) {
+      return deleteTask.run(id).changes > 0;
+    },
+
+    deleteAll() {
+      db.exec('DELETE FROM progress_samples; DELETE FROM sub_tasks; DELETE FROM tasks;');
+    },
+
+    listSamples(id) {
+      return (selectSamples.all(id) as Record<string, unknown>[]).map(rowToSample);
+    },
+
+    transaction(fn) {
+      return db.transaction(fn)();
+    },
+  };
+}

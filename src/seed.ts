@@ -1,0 +1,52 @@
+// Seed files: a JSON array of tasks, or {"tasks": [...]}, each in the ShowTask shape with an id.
+import { readFileSync } from 'node:fs';
+import type { ValidateFunction } from 'ajv';
+import { parseJson, restoreInt64, standInInt64 } from './http/json.js';
+import { createValidators, describeValidationError } from './http/validation.js';
+import { SeedTask } from './schemas/index.js';
+import type { TaskDocument } from './services/tasks.js';
+
+export class SeedError extends Error {}
+
+let validateSeedTask: ValidateFunction | undefined;
+
+/** Checks and returns the tasks of a seed document (already parsed). Throws SeedError naming the bad task. */
+export function seedTasks(document: unknown): TaskDocument[] {
+  const list = Array.isArray(document)
+    ? document
+    : document !== null && typeof document === 'object' && Array.isArray((document as { tasks?: unknown }).tasks)
+      ? (document as { tasks: unknown[] }).tasks
+      : undefined;
+  if (!list) throw new SeedError('a seed must be an array of tasks or an object with a "tasks" array');
+  validateSeedTask ??= createValidators().body.compile(SeedTask as object);
+  const validate = validateSeedTask;
+  return list.map((task, index) => {
+    const fixups = standInInt64(task);
+    if (!validate(task)) {
+      const first = validate.errors?.[0];
+      throw new SeedError(`task ${index}: ${first ? describeValidationError(first, 'task') : 'invalid'}`);
+    }
+    restoreInt64(fixups);
+    return task as TaskDocument;
+  });
+}
+
+export function readSeedFile(path: string): TaskDocument[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new SeedError(`cannot read seed file ${path}: ${(error as Error).message}`);
+  }
+  let document: unknown;
+  try {
+    document = parseJson(text);
+  } catch (error) {
+    throw new SeedError(`seed file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return seedTasks(document);
+  } catch (error) {
+    throw new SeedError(`seed file ${path}: ${(error as Error).message}`);
+  }
+}

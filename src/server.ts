@@ -1,0 +1,59 @@
+// Runs sms-mock as a server: opens and migrates the database, loads the seed, builds the app and listens.
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Clock } from './clock.js';
+import { type Config, DEFAULTS } from './config.js';
+import { type Db, openDatabase } from './db/database.js';
+import { readSeedFile } from './seed.js';
+
+export interface RunningServer {
+  readonly app: FastifyInstance;
+  readonly db: Db;
+  /** `http://host:port`, with the port actually bound. */
+  readonly url: string;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends Partial<Config> {
+  readonly logger?: FastifyBaseLogger;
+  readonly clock?: Clock;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const config: Config = { ...DEFAULTS, ...options };
+  const db = openDatabase({ path: config.db });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({
+      config,
+      db,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    if (config.seed) {
+      const tasks = readSeedFile(config.seed);
+      await app.tasks.putTasks(tasks);
+      app.log.info({ seed: config.seed, tasks: tasks.length }, 'seed loaded');
+    }
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    db,
+    url: `http://${host}:${port}`,
+    close() {
+      closing ??= app.close().then(() => {
+        db.close();
+      });
+      return closing;
+    },
+  };
+}

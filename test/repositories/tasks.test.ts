@@ -1,0 +1,141 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Db, openDatabase } from '../../src/db/database.js';
+import { createTaskRepository, type TaskRepository } from '../../src/repositories/tasks.js';
+
+let db: Db;
+const rowCount = (d: Db, table: string) => d.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
+let repo: TaskRepository;
+
+beforeEach(() => {
+  db = openDatabase({ path: ':memory:' });
+  repo = createTaskRepository(db);
+});
+afterEach(() => db.close());
+
+const report = {
+  subtask_name: 'MIGRATE_LINUX_BLOCK',
+  progress: 40,
+  replicatesize: 400,
+  totalsize: 1000,
+  process_trace: 'copying',
+};
+
+describe('task repository', () => {
+  it('stores and reads back a task with nested documents, subtasks ordered by id, int64 exact', () => {
+    repo.put(
+      't1',
+      {
+        name: 'n',
+        state: 'READY',
+        create_date: 1,
+        start_target_server: true,
+        migrate_speed: 1.5,
+        target_server: { disks: [{ size: 9223372036854775807n, name: '\u0000' }] },
+        total_time: 9223372036854775807n,
+      },
+      [
+        { id: 9, name: 'B', progress: 5 },
+        { id: 3, name: 'A' },
+      ],
+    );
+    const task = repo.find('t1');
+    expect(task?.name).toBe('n');
+    expect(task?.start_target_server).toBe(true);
+    expect(task?.connected).toBeNull();
+    expect(task?.migrate_speed).toBe(1.5);
+    expect(task?.total_time).toBe(9223372036854775807n);
+    expect(task?.create_date).toBe(1);
+    expect(task?.target_server).toEqual({ disks: [{ size: 9223372036854775807n, name: '\u0000' }] });
+    expect(task?.sub_tasks.map((s) => [s.id, s.name, s.progress])).toEqual([
+      [3, 'A', 0],
+      [9, 'B', 5],
+    ]);
+  });
+
+  it('updates only the given columns', () => {
+    repo.put('t1', { name: 'a', region_id: 'r' }, []);
+    expect(repo.update('t1', { name: 'b', connected: false })).toBe(true);
+    const task = repo.find('t1');
+    expect([task?.name, task?.region_id, task?.connected]).toEqual(['b', 'r', false]);
+    expect(repo.update('missing', { name: 'x' })).toBe(false);
+  });
+
+  it('applies a progress report: sample, subtask and live fields, READY → RUNNING once', () => {
+    repo.put('t1', { state: 'READY', create_date: 1 }, [{ id: 5, name: 'MIGRATE_LINUX_BLOCK', progress: 0 }]);
+    expect(repo.applyProgress('t1', { ...report, migrate_speed: 12.5, remain_time: 60 }, 1000)).toBe(true);
+    let task = repo.find('t1');
+    expect(task?.state).toBe('RUNNING');
+    expect(task?.start_date).toBe(1000);
+    expect(task?.migrate_speed).toBe(12.5);
+    expect(task?.remain_seconds).toBe(60);
+    expect(task?.estimate_complete_time).toBe(61000);
+    expect(task?.sub_tasks).toEqual([
+      {
+        id: 5,
+        name: 'MIGRATE_LINUX_BLOCK',
+        progress: 40,
+        start_date: 1000,
+        end_date: null,
+        migrate_speed: 12.5,
+        user_op: null,
+        process_trace: 'copying',
+      },
+    ]);
+
+    expect(repo.applyProgress('t1', { ...report, progress: 100 }, 2000)).toBe(true);
+    task = repo.find('t1');
+    expect(task?.start_date).toBe(1000);
+    expect(task?.migrate_speed).toBe(12.5);
+    expect(task?.sub_tasks[0]).toMatchObject({ progress: 100, start_date: 1000, end_date: 2000 });
+    expect(repo.listSamples('t1').map((s) => [s.progress, s.received_at, s.migrate_speed])).toEqual([
+      [40, 1000, 12.5],
+      [100, 2000, null],
+    ]);
+  });
+
+  it('appends a subtask the task does not have yet, with the next id', () => {
+    repo.put('t1', { state: 'RUNNING' }, [{ id: 7, name: 'A' }]);
+    repo.put('t2', { state: 'RUNNING' }, [{ id: 20, name: 'A' }]);
+    repo.applyProgress('t1', { ...report, subtask_name: 'SSL_CONFIG', progress: 100 }, 5);
+    expect(repo.find('t1')?.sub_tasks.map((s) => [s.id, s.name, s.progress, s.start_date, s.end_date])).toEqual([
+      [7, 'A', 0, null, null],
+      [21, 'SSL_CONFIG', 100, 5, 5],
+    ]);
+    expect(repo.find('t1')?.state).toBe('RUNNING');
+  });
+
+  it('stores nothing for an unknown task', () => {
+    expect(repo.applyProgress('nope', report, 1)).toBe(false);
+    expect(rowCount(db, 'progress_samples')).toBe(0);
+    expect(rowCount(db, 'sub_tasks')).toBe(0);
+  });
+
+  it('keeps int64 sizes exact in samples', () => {
+    repo.put('t1', { state: 'READY' }, []);
+    repo.applyProgress('t1', { ...report, replicatesize: 9223372036854775807n, totalsize: 9223372036854775807n }, 1);
+    const [sample] = repo.listSamples('t1');
+    expect(sample?.replicatesize).toBe(9223372036854775807n);
+    expect(sample?.totalsize).toBe(9223372036854775807n);
+  });
+
+  it('put replaces a task with its subtasks and samples; delete cascades', () => {
+    repo.put('t1', { name: 'old' }, [{ id: 1, name: 'A' }]);
+    repo.applyProgress('t1', report, 1);
+    repo.put('t1', { name: 'new' }, []);
+    expect(repo.find('t1')?.name).toBe('new');
+    expect(repo.find('t1')?.sub_tasks).toEqual([]);
+    expect(rowCount(db, 'progress_samples')).toBe(0);
+
+    repo.applyProgress('t1', report, 1);
+    expect(repo.delete('t1')).toBe(true);
+    expect(repo.delete('t1')).toBe(false);
+    expect([rowCount(db, 'tasks'), rowCount(db, 'sub_tasks'), rowCount(db, 'progress_samples')]).toEqual([0, 0, 0]);
+  });
+
+  it('deleteAll empties every table', () => {
+    repo.put('t1', {}, [{ id: 1 }]);
+    repo.applyProgress('t1', report, 1);
+    repo.deleteAll();
+    expect([rowCount(db, 'tasks'), rowCount(db, 'sub_tasks'), rowCount(db, 'progress_samples')]).toEqual([0, 0, 0]);
+  });
+});
