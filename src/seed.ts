@@ -19,7 +19,7 @@ export function seedTasks(document: unknown): TaskDocument[] {
       : undefined;
   if (!list) throw new SeedError('a seed must be an array of tasks or an object with a "tasks" array');
   validateSeedTask ??= createValidators().body.compile(SeedTask as object);
-  const validate = validateSeedTask;
+  const validate: ValidateFunction = validateSeedTask;
   return list.map((task, index) => {
     const fixups = standInInt64(task);
     if (!validate(task)) {

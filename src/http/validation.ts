@@ -1,6 +1,6 @@
 // Request validation with Ajv: bodies strictly as sent (no coercion, no defaults filled in: UpdateTask changes only
 // the fields present), path and header values as strings. Errors are turned into messages that name the field.
-import Ajv, { type ErrorObject, type Options, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import { INT64_MAX } from '../schemas/types.js';

@@ -1,7 +1,9 @@
 // The emulated SMS v3 task operations. Handlers translate HTTP to the task service and back, nothing more.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import type { Clock } from '../clock.js';
 import { checkCredentials, type SignatureHeader, verifySignature } from '../http/auth.js';
+import { sendJson } from '../http/reply.js';
 import type { ProgressReport } from '../repositories/tasks.js';
 import {
   ErrorResponse,
@@ -27,8 +29,6 @@ export interface ApiRoutesOptions {
   readonly credentials: ReadonlyMap<string, string>;
   readonly clock: Clock;
 }
-
-const JSON_UTF8 = 'application/json; charset=utf-8';
 
 /** Error statuses every emulated operation can answer with. */
 const errorResponses = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 413: ErrorResponse };
@@ -71,7 +71,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<ApiRoutesOptions> = async (app
     },
     (request, reply) => {
       // The body is kept serialized between writes; sending the string skips serialization entirely.
-      reply.header('content-type', JSON_UTF8).send(tasks.showTask(request.params.task_id));
+      sendJson(reply as FastifyReply, tasks.showTask(request.params.task_id));
     },
   );
 

@@ -2,8 +2,10 @@
 // Kept apart from the emulated API: no authentication, never part of what the real service offers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import { ApiError } from '../errors.js';
 import { stringifyJson } from '../http/json.js';
+import { sendJson } from '../http/reply.js';
 import { ErrorResponse, ProgressSamplesResponse, ShowTaskResponse, TaskDocument } from '../schemas/index.js';
 import type { TaskService } from '../services/tasks.js';
 
@@ -11,7 +13,6 @@ export interface MockRoutesOptions {
   readonly tasks: TaskService;
 }
 
-const JSON_UTF8 = 'application/json; charset=utf-8';
 const TaskIdParams = Type.Object({ task_id: Type.String({ minLength: 1, maxLength: 255 }) });
 
 export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (app, { tasks }) => {
@@ -33,7 +34,7 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
         throw new ApiError('invalidParameter', `id '${String(document.id)}' differs from the path's '${task_id}'`);
       }
       await tasks.putTasks([{ ...document, id: task_id }]);
-      return reply.header('content-type', JSON_UTF8).send(tasks.showTask(task_id));
+      return sendJson(reply as FastifyReply, tasks.showTask(task_id));
     },
   );
 
@@ -51,7 +52,7 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
       if (!(await tasks.deleteTask(request.params.task_id))) {
         throw new ApiError('taskNotFound', request.params.task_id);
       }
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -66,7 +67,7 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
     },
     async (_request, reply) => {
       await tasks.reset();
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -83,7 +84,7 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
     (request, reply) => {
       const samples = tasks.listSamples(request.params.task_id);
       // Sizes may exceed 2^53: serialized here with bigint support.
-      reply.header('content-type', JSON_UTF8).send(stringifyJson({ samples }));
+      sendJson(reply as FastifyReply, stringifyJson({ samples }));
     },
   );
 };
