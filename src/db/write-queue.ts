@@ -10,41 +10,57 @@ interface Pending {
 }
 
 export interface WriteQueue {
-  /** Runs `work` inside the next batch transaction; resolves with its result once the batch committed. */
+  /**
+   * Runs `work` inside the next batch transaction; resolves with its result once the batch committed, or rejects
+   * with what it threw (its writes undone).
+   */
   run<T>(work: () => T): Promise<T>;
-  /** Commits whatever is waiting, now. */
-  flush(): void;
 }
+
+/** Thrown inside a batch to undo it: some item failed, and each item then runs again on its own. */
+class BatchFailed extends Error {}
 
 export function createWriteQueue(db: Db): WriteQueue {
   let pending: Pending[] = [];
   let scheduled = false;
 
+  // Built once: creating a better-sqlite3 transaction function is not free, and this runs on every write.
+  const runBatch = db.transaction((batch: readonly Pending[], results: unknown[]) => {
+    for (const item of batch) {
+      try {
+        results.push(item.work());
+      } catch {
+        throw new BatchFailed();
+      }
+    }
+  });
+  const runOne = db.transaction((work: () => unknown) => work());
+
   const flush = (): void => {
     scheduled = false;
-    if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const results: unknown[] = [];
     try {
-      db.transaction(() => {
-        for (const item of batch) {
-          // Each write runs in its own savepoint, so one that throws leaves the others of the batch intact.
-          try {
-            outcomes.push({ ok: true, value: db.transaction(item.work)() });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      })();
+      runBatch(batch, results);
     } catch (error) {
-      for (const item of batch) item.reject(error);
+      if (!(error instanceof BatchFailed)) {
+        for (const item of batch) item.reject(error);
+        return;
+      }
+      // Rare path (a rejected request in the batch): no savepoint per item on the common path, so the batch was
+      // rolled back whole and every item now gets a transaction of its own.
+      for (const item of batch) {
+        try {
+          item.resolve(runOne(item.work));
+        } catch (itemError) {
+          item.reject(itemError);
+        }
+      }
       return;
     }
     batch.forEach((item, index) => {
-      const outcome = outcomes[index];
-      if (outcome?.ok) item.resolve(outcome.value);
-      else item.reject(outcome?.error);
+      item.resolve(results[index]);
     });
   };
 
@@ -58,6 +74,5 @@ export function createWriteQueue(db: Db): WriteQueue {
         }
       });
     },
-    flush,
   };
 }

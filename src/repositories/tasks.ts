@@ -200,6 +200,8 @@ function rowToSample(row: Record<string, unknown>): ProgressSample {
 export interface TaskRepository {
   find(id: string): TaskRecord | undefined;
   exists(id: string): boolean;
+  /** One column of a task, undefined when the task does not exist. */
+  column<K extends TaskColumn>(id: string, column: K): TaskFields[K] | undefined;
   /** Inserts the task, or replaces it (with its subtasks and samples) when the id exists. */
   put(id: string, fields: Partial<TaskFields>, subTasks: readonly SubTaskInput[]): void;
   /** Changes only the given columns. False when the task does not exist. */
@@ -268,6 +270,7 @@ export function createTaskRepository(db: Db): TaskRepository {
   );
   const selectSamples = db.prepare('SELECT * FROM progress_samples WHERE task_id = ? ORDER BY seq').safeIntegers(true);
   const updateStatements = new Map<string, ReturnType<Db['prepare']>>();
+  const columnStatements = new Map<string, ReturnType<Db['prepare']>>();
 
   function insertSubTasks(taskId: string, subTasks: readonly SubTaskInput[]): void {
     for (const subTask of subTasks) {
@@ -308,6 +311,17 @@ export function createTaskRepository(db: Db): TaskRepository {
 
     exists(id) {
       return selectExists.get(id) !== undefined;
+    },
+
+    column(id, column) {
+      if (!COLUMN_SET.has(column)) throw new Error(`unknown task column ${column}`);
+      let statement = columnStatements.get(column);
+      if (!statement) {
+        statement = db.prepare(`SELECT ${column} FROM tasks WHERE id = ?`).pluck().safeIntegers(true);
+        columnStatements.set(column, statement);
+      }
+      const row = statement.all(id);
+      return row.length === 0 ? undefined : (fromSql(column, row[0]) as TaskFields[typeof column]);
     },
 
     put(id, fields, subTasks) {

@@ -112,23 +112,16 @@ export function createTaskService({ tasks, writes, clock, render, autoCreate }: 
       fields.target_snapshot_id = body.snapshot_ids ?? null;
     }
 
-    const needsStored =
-      'target_server' in body ||
-      'source_server' in body ||
-      TARGET_SERVER_FIELDS.some((f) => f in body) ||
-      ('migration_ip' in body && !('use_ipv6' in body));
-    const stored = needsStored ? tasks.find(id) : undefined;
-
     if ('migration_ip' in body) {
-      const useIpv6 = 'use_ipv6' in body ? body.use_ipv6 === true : stored?.use_ipv6 === true;
+      const useIpv6 = 'use_ipv6' in body ? body.use_ipv6 === true : tasks.column(id, 'use_ipv6') === true;
       checkMigrationIp(body.migration_ip, useIpv6);
     }
     if ('source_server' in body) {
       const given = body.source_server;
-      fields.source_server = isRecord(given) ? { ...(stored?.source_server ?? {}), ...given } : null;
+      fields.source_server = isRecord(given) ? { ...(tasks.column(id, 'source_server') ?? {}), ...given } : null;
     }
     if ('target_server' in body || TARGET_SERVER_FIELDS.some((f) => f in body)) {
-      let target: JsonObject | null = stored?.target_server ?? null;
+      let target: JsonObject | null = tasks.column(id, 'target_server') ?? null;
       if ('target_server' in body) {
         const given = body.target_server;
         target = isRecord(given) ? { ...(target ?? {}), ...targetServerForStorage(given) } : null;
