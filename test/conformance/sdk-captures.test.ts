@@ -101,7 +101,7 @@ describe('SDK captures with verified signatures', () => {
   it('refuses a body changed after signing, storing nothing', async () => {
     const { app } = await seededApp(keys, new TestClock(signedAt));
     t = app;
-    const tampered = Buffer.from(progress.body_text.replace('"progress": 100', '"progress": 99'));
+    const tampered = Buffer.from(progress.body_text.replace('"totalsize": 100000', '"totalsize": 100001'));
     const response = await replay(app, progress, tampered);
     expect(response.statusCode).toBe(401);
     expect(response.json()).toEqual({

@@ -177,7 +177,7 @@ describe('GET /v3/tasks/{task_id} (ShowTask)', () => {
   const docPage = new URL('../../../shared/docs/sms-v3/show-task.zh.txt', import.meta.url);
   it.skipIf(!existsSync(docPage))('gives back the doc page example response it was seeded with', async () => {
     const text = readFileSync(docPage, 'utf8');
-    const start = text.indexOf('{', text.indexOf('响应示例'));
+    const start = text.indexOf('\n{\n', text.indexOf('响应示例')) + 1;
     const end = text.indexOf('\n}\n', start) + 2;
     const example = JSON.parse(text.slice(start, end)) as Record<string, unknown>;
     await seed(example);

@@ -45,7 +45,11 @@ describe('PUT /v3/tasks/{task_id} (UpdateTask)', () => {
     [{ use_ipv6: 'yes' }, 'use_ipv6 must be boolean'],
     [{ enterprise_project: 'e'.repeat(37) }, 'enterprise_project must be at most 36 characters'],
     [{ target_server: { disks: [{ size: -1 }] } }, 'target_server.disks[0].size must be >= 0'],
-    [{ target_server: { networks: [{ mtu: 1.5 }] } }, 'target_server.networks[0].mtu must be integer'],
+    [
+      { target_server: { networks: [{ mac: 'fa:16:3e:00:00:01', mtu: 1.5 }] } },
+      'target_server.networks[0].mtu must be integer',
+    ],
+    [{ target_server: { networks: [{ name: 'eth0' }] } }, 'target_server.networks[0].mac is required'],
     [{ clone_server: { clone_state: 'DONE' } }, 'clone_server.clone_state must be one of:'],
   ])('refuses %j with 400 naming the field, storing nothing', async (body, message) => {
     const before = row();
@@ -163,7 +167,7 @@ describe('PUT /v3/tasks/{task_id} (UpdateTask)', () => {
   const docPage = new URL('../../../shared/docs/sms-v3/update-task.zh.txt', import.meta.url);
   it.skipIf(!existsSync(docPage))("accepts the page's own request example", async () => {
     const text = readFileSync(docPage, 'utf8');
-    const start = text.indexOf('{', text.indexOf('请求示例'));
+    const start = text.indexOf('\n{\n', text.indexOf('请求示例')) + 1;
     const end = text.indexOf('\n}\n', start) + 2;
     const example = JSON.parse(text.slice(start, end)) as Record<string, unknown>;
     const response = await put(example);
