@@ -47,6 +47,8 @@ export class PageError extends Error {}
 const TABLE_START = /^(?:表|Table)\s*(\d+)\s+(.+)$/;
 const TYPE = /^(String|Integer|Long|Double|Float|Boolean|Array of strings|Array of \w+ objects|\w+ object)$/;
 const NAME = /^(?:[A-Za-z_][A-Za-z0-9_-]*|-)$/;
+/** What a type cell looks like, known or not: a row whose type is none of TYPE must fail, not become description. */
+const TYPE_LIKE = /^(?:[A-Z][a-z]+|(?:Array|Map|List|Set) of .+|\w+ objects?)$/;
 const SECTION =
   /^(?:请求参数|响应参数|请求示例|响应示例|SDK代码示例|错误码|状态码|Request|Response|Example Request|Example Response|Status Codes?|Error Codes|Request Parameters|Response Parameters)$/;
 const STATUS = /^(?:状态码[:：]\s*|Status code:\s*)(\d{3})$/;
@@ -186,6 +188,9 @@ export function parsePage(text: string, source = 'page'): Page {
         continue;
       }
       if (!field) throw new PageError(`${source}: table '${title}': cannot read '${current}' as a row`);
+      if (NAME.test(current) && TYPE_LIKE.test(lines[i + 1] ?? '')) {
+        throw new PageError(`${source}: table '${title}': field '${current}' has an unknown type '${lines[i + 1]}'`);
+      }
       const bullet = /^•\s*(.+)$/.exec(current);
       if (bullet && inEnum) {
         field.facts.enum = [...(field.facts.enum ?? []), (bullet[1] ?? '').trim()];
