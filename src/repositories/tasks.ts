@@ -232,11 +232,11 @@ export function createTaskRepository(db: Db): TaskRepository {
     `INSERT INTO sub_tasks (task_id, id, name, progress, start_date, end_date, migrate_speed, user_op, process_trace)
      VALUES (@task_id, @id, @name, @progress, @start_date, @end_date, @migrate_speed, @user_op, @process_trace)`,
   );
+  // Positional parameters: this runs on every report, and binding by name costs more.
   const insertSample = db.prepare(
     `INSERT INTO progress_samples (task_id, received_at, subtask_name, progress, replicatesize, totalsize,
        process_trace, ${REPORT_OPTIONAL.join(', ')})
-     VALUES (@task_id, @received_at, @subtask_name, @progress, @replicatesize, @totalsize, @process_trace,
-       ${REPORT_OPTIONAL.map((c) => `@${c}`).join(', ')})`,
+     VALUES (${Array.from({ length: 7 + REPORT_OPTIONAL.length }, () => '?').join(', ')})`,
   );
   // The latest subtask of that name: progress, trace and speed as reported; started on its first report, ended
   // while it stands at 100.
@@ -363,7 +363,16 @@ export function createTaskRepository(db: Db): TaskRepository {
         params[name] = typeof value === 'boolean' ? (value ? 1 : 0) : (value ?? null);
       }
       if (updateTaskProgress.run(params).changes === 0) return false;
-      insertSample.run(params);
+      insertSample.run(
+        id,
+        now,
+        report.subtask_name,
+        report.progress,
+        report.replicatesize,
+        report.totalsize,
+        report.process_trace,
+        ...REPORT_OPTIONAL.map((name) => params[name]),
+      );
       if (updateSubTaskProgress.run(params).changes === 0) {
         insertSubTasks(id, [
           {

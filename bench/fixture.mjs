@@ -1,0 +1,107 @@
+// The task and request bodies both benchmarked servers serve, so they answer with the same bytes.
+
+const SUBTASKS = [
+  'CREATE_CLOUD_SERVER',
+  'SSL_CONFIG',
+  'ATTACH_AGENT_IMAGE',
+  'FORMAT_DISK_LINUX',
+  'MIGRATE_LINUX_BLOCK',
+];
+
+export const TASK_ID = 'bench-task';
+
+export const task = {
+  id: TASK_ID,
+  name: 'bench-task',
+  type: 'MIGRATE_BLOCK',
+  os_type: 'LINUX',
+  state: 'READY',
+  priority: 1,
+  speed_limit: 0,
+  start_target_server: true,
+  create_date: 1763960000000,
+  region_id: 'region-a',
+  region_name: 'Region A',
+  project_id: '0123456789abcdef0123456789abcdef',
+  project_name: 'region-a_project',
+  vm_template_id: 'b6f3a1c2-0000-4000-8000-000000000001',
+  source_server: {
+    id: 'a0b1c2d3-0000-4000-8000-000000000002',
+    ip: '192.168.0.10',
+    name: 'web-01',
+    os_type: 'LINUX',
+    os_version: 'CENTOS_7_9_64BIT',
+    oem_system: false,
+    state: 'replicate',
+    migration_cycle: 'replicating',
+  },
+  target_server: {
+    id: 'c4d5e6f7-0000-4000-8000-000000000003',
+    vm_id: 'd8e9f0a1-0000-4000-8000-000000000004',
+    name: 'web-01-target',
+    ip: '192.168.1.10',
+    os_type: 'LINUX',
+    os_version: 'CENTOS_7_9_64BIT',
+    disks: [
+      {
+        id: 88008,
+        name: '/dev/vda',
+        disk_id: '0',
+        size: 42949672960,
+        used_size: 12884901888,
+        device_use: 'OS',
+        os_disk: true,
+        partition_style: 'MBR',
+        physical_volumes: [
+          {
+            id: 135055,
+            name: '/dev/vda1',
+            index: 1,
+            device_use: 'BOOT',
+            file_system: 'xfs',
+            mount_point: '/boot',
+            size: 1073741824,
+            used_size: 209715200,
+            free_size: 864026624,
+            uuid: '6f1c0c4e-1b2a-4c3d-9e8f-000000000005',
+          },
+          {
+            id: 135056,
+            name: '/dev/vda2',
+            index: 2,
+            device_use: 'OS',
+            file_system: 'xfs',
+            mount_point: '/',
+            size: 41875931136,
+            used_size: 12675186688,
+            free_size: 29200744448,
+            uuid: '7a2d1d5f-2c3b-4d4e-8f90-000000000006',
+          },
+        ],
+      },
+    ],
+    volume_groups: [],
+    btrfs_list: [],
+  },
+  sub_tasks: SUBTASKS.map((name, index) => ({ id: 7278 + index, name, progress: 0, user_op: 'REPLICATE' })),
+};
+
+export const updateBody = JSON.stringify({
+  name: 'bench-task-renamed',
+  speed_limit: 100,
+  region_name: 'region-b',
+  migration_ip: '192.168.1.10',
+});
+
+export const progressBody = JSON.stringify({
+  subtask_name: 'MIGRATE_LINUX_BLOCK',
+  progress: 42,
+  replicatesize: 4509715660,
+  totalsize: 10737418240,
+  process_trace: 'copying /dev/vda1',
+  migrate_speed: 98.5,
+  compress_rate: 1.2,
+  remain_time: 300,
+  total_cpu_usage: 35.5,
+  agent_cpu_usage: 4.2,
+});
