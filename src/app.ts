@@ -16,6 +16,7 @@ import type { Db } from './db/database.js';
 import { createWriteQueue } from './db/write-queue.js';
 import { ApiError, ERRORS, type ErrorDefinition, errorBody } from './errors.js';
 import { type Int64Fixup, mayHoldInt64, parseJson, restoreInt64, standInInt64 } from './http/json.js';
+import { sendJson } from './http/reply.js';
 import { createValidators, describeValidationError } from './http/validation.js';
 import { createTaskRepository } from './repositories/tasks.js';
 import { apiRoutes } from './routes/api.js';
@@ -152,11 +153,7 @@ export async function buildApp({ config, db, clock = systemClock, logger }: AppO
     const { definition, message } = classify(error, request);
     if (definition.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.debug({ code: definition.code, message }, 'request rejected');
-    const body = errorBody(definition, message, request.id);
-    return reply
-      .code(definition.status)
-      .header('content-type', 'application/json; charset=utf-8')
-      .send(JSON.stringify(body));
+    return sendJson(reply, JSON.stringify(errorBody(definition, message, request.id)), definition.status);
   });
 
   await app.register(apiRoutes, { tasks, credentials: config.credentials, clock });

@@ -9,7 +9,6 @@ import type {
   ProgressReport,
   ProgressSample,
   SubTaskInput,
-  TaskColumn,
   TaskFields,
   TaskRecord,
   TaskRepository,
@@ -207,5 +206,3 @@ export function createTaskService({ tasks, writes, clock, render, autoCreate }: 
     },
   };
 }
-
-export type { TaskColumn };
