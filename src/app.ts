@@ -124,13 +124,14 @@ export async function buildApp({ config, db, clock = systemClock, logger }: AppO
     if (keepRawBody) request.rawBody = buffer;
     if (buffer.length === 0) return done(null, undefined);
     const text = buffer.toString('utf8');
+    const longDigits = mayHoldInt64(text);
     let value: unknown;
     try {
-      value = parseJson(text);
+      value = parseJson(text, longDigits);
     } catch {
       return done(new ApiError('malformedBody'), undefined);
     }
-    if (mayHoldInt64(text)) {
+    if (longDigits) {
       const fixups = standInInt64(value);
       if (fixups.length > 0) request.int64Fixups = fixups;
     }

@@ -17,10 +17,11 @@ function parseNumber(text: string): number | bigint {
 /**
  * Parses JSON text. Integers beyond 2^53 come back as bigint, everything else as JSON.parse gives it.
  * `__proto__` and `constructor.prototype` keys are refused, as Fastify's own parser does.
+ * `longDigits` lets a caller that already ran mayHoldInt64 on the text skip a second scan.
  */
-export function parseJson(text: string): unknown {
+export function parseJson(text: string, longDigits = mayHoldInt64(text)): unknown {
   const value: unknown = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
-  if (!mayHoldInt64(text)) return value;
+  if (!longDigits) return value;
   return parseLossless(text, undefined, parseNumber);
 }
 
