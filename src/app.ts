@@ -1,6 +1,8 @@
 // Builds the Fastify application: the emulated SMS API, the mock's control API, and the plumbing they share
 // (JSON parsing that keeps int64 exact, validation, vendor-shaped errors, request ids). Never listens by itself.
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
@@ -92,12 +94,39 @@ class RequestLog extends LogController {
   }
 }
 
+const newRequestId = (): string => randomUUID().replaceAll('-', '');
+
+/**
+ * Requests Node's HTTP parser refuses (a body longer than its Content-Length, headers too large, ...) never reach
+ * Fastify's routing: answer them in the gateway's shape too, on the raw socket, then close it.
+ */
+function clientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const requestId = newRequestId();
+  const body = JSON.stringify(errorBody({ ...ERRORS.badRequest, status }, ERRORS.badRequest.message, requestId));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
 export async function buildApp({ config, db, clock = systemClock, logger }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : {}),
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID().replaceAll('-', ''),
+    genReqId: newRequestId,
+    clientErrorHandler: clientError,
+    // A path that does not decode (`/v3/tasks/%`) is refused before routing: in the gateway's shape as well.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      const body = errorBody(ERRORS.badRequest, `${ERRORS.badRequest.message}: ${error.message}`, request.id);
+      sendJson(reply, JSON.stringify(body), 400);
+    },
     logController: new RequestLog(),
     // Task ids may be up to 255 characters (ShowTask): longer ones are refused by the schema, not the router.
     routerOptions: { maxParamLength: 1024 },

@@ -1,5 +1,6 @@
 // Through a real listening port: the in-process server, restarts on the same file, kill -9, and the command itself.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -57,6 +58,39 @@ describe('in-process server on a real port', () => {
       expect(shown.headers.get('x-request-id')).toBe('r-1');
       const body = (await shown.json()) as { name: string; state: string; sub_tasks: { progress: number }[] };
       expect([body.name, body.state, body.sub_tasks[1]?.progress]).toEqual(['renamed', 'RUNNING', 50]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers a request the HTTP parser refuses in the gateway shape, and keeps serving', async () => {
+    const server = await startServer({ port: 0, db: ':memory:' });
+    try {
+      const { port } = new URL(server.url);
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          // A body longer than its Content-Length, then garbage where the next request should start.
+          socket.write(
+            'PUT /v3/tasks/x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}\u0001\u0002 nonsense\r\n\r\n',
+          );
+        });
+        let data = '';
+        socket.on('data', (chunk) => {
+          data += chunk.toString();
+        });
+        socket.on('close', () => resolve(data));
+        socket.on('error', reject);
+        setTimeout(() => socket.destroy(), 5000);
+      });
+      const lastResponse = raw.slice(raw.lastIndexOf('HTTP/1.1 '));
+      expect(lastResponse).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      const body = JSON.parse(lastResponse.slice(lastResponse.indexOf('\r\n\r\n') + 4));
+      expect(body).toEqual({
+        error_code: 'APIGW.0201',
+        error_msg: 'Bad request',
+        request_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      });
+      expect((await fetch(`${server.url}/v3/tasks/x`, { headers: TOKEN })).status).toBe(404);
     } finally {
       await server.close();
     }

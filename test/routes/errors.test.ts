@@ -74,6 +74,18 @@ describe('gateway errors', () => {
   });
 });
 
+describe('requests refused before routing', () => {
+  it('answers a path that does not decode with 400 APIGW.0201', async () => {
+    const response = await api(t.app, { method: 'GET', url: '/v3/tasks/%E0%A4%A' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      error_code: 'APIGW.0201',
+      error_msg: "Bad request: '/v3/tasks/%E0%A4%A' is not a valid url component",
+      request_id: response.headers['x-request-id'],
+    });
+  });
+});
+
 describe('body errors', () => {
   const put = (payload: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
     api(t.app, { method: 'PUT', url: '/v3/tasks/task-1/progress', payload, headers });
