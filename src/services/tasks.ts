@@ -56,6 +56,9 @@ const UPDATE_DIRECT_COLUMNS = new Set<string>([
   'clone_server',
 ]);
 
+/** How many serialized ShowTask bodies are kept: enough for any test run, bounded for a long-lived server. */
+const MAX_CACHED_BODIES = 10_000;
+
 /** UpdateTask fields that ShowTask shows inside target_server. */
 const TARGET_SERVER_FIELDS = ['image_disk_id', 'cutovered_snapshot_ids'] as const;
 
@@ -140,6 +143,11 @@ export function createTaskService({ tasks, writes, clock, render, autoCreate }: 
         const task = tasks.find(id);
         if (!task) throw new ApiError('taskNotFound', id);
         body = render(task);
+        if (bodies.size >= MAX_CACHED_BODIES) {
+          // Maps iterate in insertion order: drop the body cached longest ago.
+          const oldest = bodies.keys().next();
+          if (!oldest.done) bodies.delete(oldest.value);
+        }
         bodies.set(id, body);
       }
       return body;
