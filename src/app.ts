@@ -1,6 +1,6 @@
 // Builds the Fastify application: the emulated SMS API, the mock's control API, and the plumbing they share
 // (JSON parsing that keeps int64 exact, validation, vendor-shaped errors, request ids). Never listens by itself.
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -94,16 +94,23 @@ class RequestLog extends LogController {
   }
 }
 
-const newRequestId = (): string => randomUUID().replaceAll('-', '');
+/**
+ * Request ids shaped like the gateway's (32 hex digits): a random prefix per app and a counter, unique without
+ * drawing random bytes on every request.
+ */
+function requestIds(): () => string {
+  const prefix = randomBytes(8).toString('hex');
+  let next = 0;
+  return () => prefix + (next++).toString(16).padStart(16, '0');
+}
 
 /**
  * Requests Node's HTTP parser refuses (a body longer than its Content-Length, headers too large, ...) never reach
  * Fastify's routing: answer them in the gateway's shape too, on the raw socket, then close it.
  */
-function clientError(error: Error & { code?: string }, socket: Socket): void {
+function clientError(requestId: string, error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const requestId = newRequestId();
   const body = JSON.stringify(errorBody({ ...ERRORS.badRequest, status }, ERRORS.badRequest.message, requestId));
   if (socket.writable) {
     socket.write(
@@ -115,12 +122,13 @@ function clientError(error: Error & { code?: string }, socket: Socket): void {
 }
 
 export async function buildApp({ config, db, clock = systemClock, logger }: AppOptions): Promise<FastifyInstance> {
+  const newRequestId = requestIds();
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : {}),
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
     genReqId: newRequestId,
-    clientErrorHandler: clientError,
+    clientErrorHandler: (error, socket) => clientError(newRequestId(), error, socket),
     // A path that does not decode (`/v3/tasks/%`) is refused before routing: in the gateway's shape as well.
     frameworkErrors: (error, request, reply) => {
       reply.header('x-request-id', request.id);
