@@ -1,5 +1,6 @@
-// Builds the Fastify application: the emulated SMS API, the mock's control API, and the plumbing they share
-// (JSON parsing that keeps int64 exact, validation, vendor-shaped errors, request ids). Never listens by itself.
+// Builds the Fastify application: the emulated SMS API, the mock's control API, the OpenAPI document, and the
+// plumbing they share (JSON parsing that keeps int64 exact, validation, vendor-shaped errors, request ids, the request
+// journal). Never listens by itself.
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -12,19 +13,23 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import { type Clock, systemClock } from './clock.js';
-import type { Config } from './config.js';
+import { type Clock, MockClock } from './clock.js';
+import { type Config, DEFAULTS } from './config.js';
 import type { Db } from './db/database.js';
 import { createWriteQueue } from './db/write-queue.js';
 import { ApiError, ERRORS, type ErrorDefinition, errorBody } from './errors.js';
 import { type Int64Fixup, mayHoldInt64, parseJson, restoreInt64, standInInt64 } from './http/json.js';
 import { sendJson } from './http/reply.js';
 import { createValidators, describeValidationError } from './http/validation.js';
+import { createMockControl, type MockControl } from './mock/control.js';
+import { FaultRules } from './mock/faults.js';
+import { type FaultMark, Journal, type JournalRecord } from './mock/journal.js';
 import { createTaskRepository } from './repositories/tasks.js';
 import { apiRoutes } from './routes/api.js';
+import { docsRoutes, registerOpenApi } from './routes/docs.js';
 import { mockRoutes } from './routes/mock.js';
 import { createTaskRenderer } from './schemas/index.js';
-import { createTaskService, type TaskService } from './services/tasks.js';
+import { createTaskService, type TaskDocument, type TaskService } from './services/tasks.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,18 +37,26 @@ declare module 'fastify' {
     int64Fixups: Int64Fixup[] | null;
     /** The body as received, kept only when signatures are verified. */
     rawBody: Buffer | null;
+    /** The body's text, for the journal. */
+    bodyText: string | null;
+    /** The fault rule that fired on this request, if any. */
+    fault: FaultMark | null;
   }
   interface FastifyInstance {
     tasks: TaskService;
+    mock: MockControl;
   }
 }
 
-export type AppConfig = Pick<Config, 'autoCreate' | 'bodyLimit' | 'credentials'>;
+export type AppConfig = Pick<Config, 'autoCreate' | 'bodyLimit' | 'credentials'> & Partial<Pick<Config, 'journalSize'>>;
 
 export interface AppOptions {
   readonly config: AppConfig;
   readonly db: Db;
+  /** Where the mock clock takes its time from while running; the system clock when omitted. */
   readonly clock?: Clock;
+  /** Tasks put in at start and put back by every reset. */
+  readonly seed?: readonly TaskDocument[];
   /** A pino logger; none (silent) when omitted. */
   readonly logger?: FastifyBaseLogger;
 }
@@ -108,6 +121,28 @@ function requestIds(): () => string {
  * Requests Node's HTTP parser refuses (a body longer than its Content-Length, headers too large, ...) never reach
  * Fastify's routing: answer them in the gateway's shape too, on the raw socket, then close it.
  */
+/** Paths of the mock's own API and documentation: never journaled, never faulted. */
+function isControlUrl(url: string): boolean {
+  return url.startsWith('/_mock') || url.startsWith('/docs') || url.startsWith('/openapi.json');
+}
+
+function journalRecord(request: FastifyRequest, status: number | null, durationMs: number, time: number): JournalRecord {
+  const params = request.params as { task_id?: string } | undefined;
+  return {
+    time,
+    method: request.method,
+    url: request.url,
+    operation: (request.routeOptions.schema?.operationId as string | undefined) ?? null,
+    taskId: params?.task_id ?? null,
+    status,
+    requestId: request.id,
+    durationMs,
+    headers: request.headers,
+    body: request.bodyText,
+    fault: request.fault,
+  };
+}
+
 function clientError(requestId: string, error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
@@ -121,7 +156,8 @@ function clientError(requestId: string, error: Error & { code?: string }, socket
   socket.destroy(error);
 }
 
-export async function buildApp({ config, db, clock = systemClock, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, clock: source, seed = [], logger }: AppOptions): Promise<FastifyInstance> {
+  const clock = new MockClock(source);
   const newRequestId = requestIds();
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : {}),
@@ -150,9 +186,15 @@ export async function buildApp({ config, db, clock = systemClock, logger }: AppO
     render: createTaskRenderer(),
     autoCreate: config.autoCreate,
   });
+  const journal = new Journal(config.journalSize ?? DEFAULTS.journalSize);
+  const faults = new FaultRules();
+  const mock = createMockControl({ tasks, journal, faults, clock, seed });
   app.decorate('tasks', tasks);
+  app.decorate('mock', mock);
   app.decorateRequest('int64Fixups', null);
   app.decorateRequest('rawBody', null);
+  app.decorateRequest('bodyText', null);
+  app.decorateRequest('fault', null);
 
   const keepRawBody = config.credentials.size > 0;
   app.removeAllContentTypeParsers();
@@ -161,6 +203,7 @@ export async function buildApp({ config, db, clock = systemClock, logger }: AppO
     if (keepRawBody) request.rawBody = buffer;
     if (buffer.length === 0) return done(null, undefined);
     const text = buffer.toString('utf8');
+    request.bodyText = text;
     const longDigits = mayHoldInt64(text);
     let value: unknown;
     try {
@@ -183,6 +226,18 @@ export async function buildApp({ config, db, clock = systemClock, logger }: AppO
     if (request.int64Fixups !== null) restoreInt64(request.int64Fixups);
     done();
   });
+  // Journal every answered request to the emulated API, just before its answer goes out: once a client has its
+  // answer, the journal already shows the request (and the database already holds what it wrote).
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (!isControlUrl(request.url)) {
+      journal.record(journalRecord(request, reply.statusCode, reply.elapsedTime, clock.now()));
+    }
+    done(null, payload);
+  });
+  app.addHook('preClose', (done) => {
+    journal.closeWaits();
+    done();
+  });
 
   app.setNotFoundHandler((request) => {
     throw new ApiError('routeNotFound', `${request.method} ${request.url.split('?')[0]}`);
@@ -194,7 +249,17 @@ export async function buildApp({ config, db, clock = systemClock, logger }: AppO
     return sendJson(reply, JSON.stringify(errorBody(definition, message, request.id)), definition.status);
   });
 
-  await app.register(apiRoutes, { tasks, credentials: config.credentials, clock });
-  await app.register(mockRoutes, { tasks, prefix: '/_mock' });
+  await registerOpenApi(app);
+  await app.register(apiRoutes, {
+    tasks,
+    credentials: config.credentials,
+    clock,
+    faults,
+    // A connection dropped or closed by a fault has no answer to journal on the way out: journal it here.
+    onUnanswered: (request, reply) => journal.record(journalRecord(request, null, reply.elapsedTime, clock.now())),
+  });
+  await app.register(mockRoutes, { mock, prefix: '/_mock' });
+  await app.register(docsRoutes);
+  if (seed.length > 0) await tasks.putTasks(seed);
   return app;
 }

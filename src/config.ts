@@ -14,6 +14,8 @@ export interface Config {
   readonly bodyLimit: number;
   /** Access key → secret key. When any is set, SDK-HMAC-SHA256 signatures are verified. */
   readonly credentials: ReadonlyMap<string, string>;
+  /** How many requests the journal keeps (the oldest leave first). */
+  readonly journalSize: number;
 }
 
 export const DEFAULTS: Config = {
@@ -25,6 +27,7 @@ export const DEFAULTS: Config = {
   logLevel: 'info',
   bodyLimit: 1024 * 1024,
   credentials: new Map(),
+  journalSize: 1000,
 };
 
 export const USAGE = `Usage: sms-mock [options]
@@ -40,6 +43,7 @@ Options (each also read from the environment variable shown):
   --log-level LEVEL     fatal, error, warn, info, debug (every request), trace, silent (SMS_MOCK_LOG_LEVEL, default info)
   --body-limit BYTES    largest request body accepted (SMS_MOCK_BODY_LIMIT, default 1048576)
   --credentials AK:SK   verify SDK-HMAC-SHA256 signatures with these keys; comma-separated pairs (SMS_MOCK_CREDENTIALS)
+  --journal-size N      requests kept in the request journal (SMS_MOCK_JOURNAL_SIZE, default 1000)
   -h, --help            show this help
 `;
 
@@ -91,6 +95,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
         'log-level': { type: 'string' },
         'body-limit': { type: 'string' },
         credentials: { type: 'string' },
+        'journal-size': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -114,6 +119,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError(`log level must be one of ${[...LOG_LEVELS].join(', ')}`);
   const autoCreateEnv = env.SMS_MOCK_AUTO_CREATE;
   const credentials = pick('credentials', 'SMS_MOCK_CREDENTIALS');
+  const journalSize = pick('journal-size', 'SMS_MOCK_JOURNAL_SIZE');
 
   return {
     help: false,
@@ -128,6 +134,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
       logLevel,
       bodyLimit: bodyLimit === undefined ? DEFAULTS.bodyLimit : parseInteger(bodyLimit, 'body limit', 1, 1 << 30),
       credentials: credentials === undefined ? new Map() : parseCredentials(credentials),
+      journalSize:
+        journalSize === undefined ? DEFAULTS.journalSize : parseInteger(journalSize, 'journal size', 1, 1_000_000),
     },
   };
 }

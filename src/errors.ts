@@ -1,7 +1,10 @@
 // The vendor error codes sms-mock answers with, as data: one table, one error class, one renderer.
 
-/** SMS answers `{error_code, error_msg}`; the API gateway in front of it adds `request_id`. */
-export type ErrorSource = 'SMS' | 'APIGW';
+/**
+ * SMS answers `{error_code, error_msg}`; the API gateway in front of it adds `request_id`. The mock's own API
+ * (`/_mock`) answers in the same shape with MOCK codes.
+ */
+export type ErrorSource = 'SMS' | 'APIGW' | 'MOCK';
 
 export interface ErrorDefinition {
   readonly status: number;
@@ -57,6 +60,10 @@ export const ERRORS = {
   bodyTooLarge: { status: 413, code: 'APIGW.0201', message: 'Request entity too large', source: 'APIGW' },
   /** A request the gateway cannot read at all. */
   badRequest: { status: 400, code: 'APIGW.0201', message: 'Bad request', source: 'APIGW' },
+  /** `/_mock/requests/wait` ran out of time. */
+  waitTimeout: { status: 408, code: 'MOCK.0408', message: 'Timed out waiting for requests', source: 'MOCK' },
+  /** `/_mock/faults/{id}` names no rule. */
+  faultNotFound: { status: 404, code: 'MOCK.0404', message: 'No fault rule with that id', source: 'MOCK' },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorName = keyof typeof ERRORS;

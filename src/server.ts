@@ -22,20 +22,18 @@ export interface StartOptions extends Partial<Config> {
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config: Config = { ...DEFAULTS, ...options };
+  const seed = config.seed ? readSeedFile(config.seed) : [];
   const db = openDatabase({ path: config.db });
   let app: FastifyInstance;
   try {
     app = await buildApp({
       config,
       db,
+      seed,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
-    if (config.seed) {
-      const tasks = readSeedFile(config.seed);
-      await app.tasks.putTasks(tasks);
-      app.log.info({ seed: config.seed, tasks: tasks.length }, 'seed loaded');
-    }
+    if (config.seed) app.log.info({ seed: config.seed, tasks: seed.length }, 'seed loaded');
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     db.close();

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       SMS_MOCK_LOG_LEVEL: 'debug',
       SMS_MOCK_BODY_LIMIT: '2048',
       SMS_MOCK_CREDENTIALS: 'AK1:SK1, AK2:SK:2',
+      SMS_MOCK_JOURNAL_SIZE: '50',
     };
     const fromEnv = config([], env);
     expect(fromEnv).toEqual({
@@ -43,14 +44,25 @@ describe('loadConfig', () => {
         ['AK1', 'SK1'],
         ['AK2', 'SK:2'],
       ]),
+      journalSize: 50,
     });
-    const fromFlags = config(['--host', '::1', '--port', '0', '--db', 'x.db', '--log-level', 'warn'], env);
-    expect([fromFlags.host, fromFlags.port, fromFlags.db, fromFlags.logLevel]).toEqual(['::1', 0, 'x.db', 'warn']);
+    const fromFlags = config(
+      ['--host', '::1', '--port', '0', '--db', 'x.db', '--log-level', 'warn', '--journal-size', '7'],
+      env,
+    );
+    expect([fromFlags.host, fromFlags.port, fromFlags.db, fromFlags.logLevel, fromFlags.journalSize]).toEqual([
+      '::1',
+      0,
+      'x.db',
+      'warn',
+      7,
+    ]);
   });
 
   it('refuses bad values with a message', () => {
     expect(() => config(['--port', '70000'])).toThrow("port must be an integer from 0 to 65535, got '70000'");
     expect(() => config(['--log-level', 'loud'])).toThrow(ConfigError);
+    expect(() => config(['--journal-size', '0'])).toThrow("journal size must be an integer from 1 to 1000000, got '0'");
     expect(() => config([], { SMS_MOCK_AUTO_CREATE: 'maybe' })).toThrow('SMS_MOCK_AUTO_CREATE must be true or false');
     expect(() => config(['--nope'])).toThrow(ConfigError);
     expect(() => parseCredentials('AKONLY')).toThrow("credentials must be AK:SK pairs, got 'AKONLY'");

@@ -109,18 +109,21 @@ export function parseSdkDate(value: string): number {
   return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
 }
 
-/** Verifies a signed request against the configured secret keys. Throws APIGW.0301 on any mismatch. */
+/**
+ * Verifies a signed request against the configured secret keys. Throws APIGW.0301 on any mismatch. The date must be
+ * within the window of one of `clocks` (the mock's clock, which tests may move, and the wall clock real SDKs sign with).
+ */
 export function verifySignature(
   request: SignedRequest,
   signature: SignatureHeader,
   secretKeys: ReadonlyMap<string, string>,
-  clock: Clock,
+  clocks: readonly Clock[],
 ): void {
   const secretKey = secretKeys.get(signature.access);
   if (secretKey === undefined) throw new ApiError('unauthorized', 'Get secretKey failed');
   const sdkDate = String(request.headers['x-sdk-date'] ?? '');
   const signedAt = parseSdkDate(sdkDate);
-  if (Number.isNaN(signedAt) || Math.abs(clock.now() - signedAt) > DATE_WINDOW_MS) {
+  if (Number.isNaN(signedAt) || !clocks.some((clock) => Math.abs(clock.now() - signedAt) <= DATE_WINDOW_MS)) {
     throw new ApiError('unauthorized', 'verify aksk signature fail');
   }
   let expected: string;

@@ -1,9 +1,12 @@
 // The emulated SMS v3 task operations. Handlers translate HTTP to the task service and back, nothing more.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
-import type { Clock } from '../clock.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Clock, systemClock } from '../clock.js';
+import { errorBody } from '../errors.js';
 import { checkCredentials, type SignatureHeader, verifySignature } from '../http/auth.js';
 import { sendJson } from '../http/reply.js';
+import type { FaultAction, FaultRules } from '../mock/faults.js';
 import type { ProgressReport } from '../repositories/tasks.js';
 import {
   ErrorResponse,
@@ -28,12 +31,69 @@ export interface ApiRoutesOptions {
   /** Access key → secret key; signatures are verified only when non-empty. */
   readonly credentials: ReadonlyMap<string, string>;
   readonly clock: Clock;
+  readonly faults: FaultRules;
+  /** Called for a request a fault left without an answer (dropped or closed connection). */
+  readonly onUnanswered: (request: FastifyRequest, reply: FastifyReply) => void;
 }
+
+/** How the emulated operations appear in the OpenAPI document. */
+const docs: { tags: string[]; security: Record<string, string[]>[] } = {
+  tags: ['SMS v3 tasks'],
+  security: [{ token: [] }, { signature: [] }],
+};
 
 /** Error statuses every emulated operation can answer with. */
 const errorResponses = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 413: ErrorResponse };
 
-export const apiRoutes: FastifyPluginAsyncTypebox<ApiRoutesOptions> = async (app, { tasks, credentials, clock }) => {
+/** Answers a request as the fault's action says; returns false when the request should go on (latency only). */
+function applyFault(action: FaultAction, request: FastifyRequest, reply: FastifyReply, onUnanswered: ApiRoutesOptions['onUnanswered']): boolean {
+  const { effect } = action.rule;
+  if (action.error) {
+    const { definition, message, retryAfter } = action.error;
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+    sendJson(reply, JSON.stringify(errorBody(definition, message, request.id)), definition.status);
+    return true;
+  }
+  if (effect.type === 'drop' || effect.type === 'empty') {
+    reply.hijack();
+    const socket = request.raw.socket;
+    // drop: a TCP reset; empty: an orderly close before a single byte of answer.
+    if (effect.type === 'drop') socket.resetAndDestroy();
+    else socket.end();
+    onUnanswered(request, reply);
+    return true;
+  }
+  return false;
+}
+
+export const apiRoutes: FastifyPluginAsyncTypebox<ApiRoutesOptions> = async (
+  app,
+  { tasks, credentials, clock, faults, onUnanswered },
+) => {
+  // Fault rules apply once the body is read (so the journal shows it) and before signatures and schemas are checked:
+  // a faulted request reaches no handler and stores nothing. Delays end early when the server closes.
+  const closing = new AbortController();
+  app.addHook('preClose', (done) => {
+    closing.abort();
+    done();
+  });
+  app.addHook('preValidation', (request, reply, done) => {
+    if (faults.size === 0) return done();
+    const action = faults.pick({
+      operation: (request.routeOptions.schema?.operationId as string | undefined) ?? null,
+      method: request.method,
+      path: request.url.split('?', 1)[0] as string,
+      taskId: (request.params as { task_id?: string }).task_id ?? null,
+    });
+    if (!action) return done();
+    request.fault = { rule: action.rule.id, effect: action.rule.effect.type };
+    const go = () => {
+      if (!applyFault(action, request, reply, onUnanswered)) done();
+    };
+    if (action.delayMs <= 0) return go();
+    sleep(action.delayMs, undefined, { signal: closing.signal }).then(go, go);
+  });
+
   // Authentication happens before the body is read, as at the gateway; verifying a signature needs the body, so
   // that part waits until it has been parsed.
   const signatures = new WeakMap<object, SignatureHeader>();
@@ -51,7 +111,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<ApiRoutesOptions> = async (app
           { method, url: request.raw.url ?? '/', headers, body: rawBody ?? undefined },
           signature,
           credentials,
-          clock,
+          [clock, systemClock],
         );
       }
       done();
@@ -63,6 +123,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<ApiRoutesOptions> = async (app
     {
       schema: {
         operationId: 'ShowTask',
+        ...docs,
         summary: 'Show a migration task',
         params: ShowTaskParams,
         headers: ShowTaskHeaders,
@@ -80,6 +141,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<ApiRoutesOptions> = async (app
     {
       schema: {
         operationId: 'UpdateTask',
+        ...docs,
         summary: 'Update a migration task',
         params: UpdateTaskParams,
         headers: UpdateTaskHeaders,
@@ -103,6 +165,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<ApiRoutesOptions> = async (app
     {
       schema: {
         operationId: 'UpdateTaskSpeed',
+        ...docs,
         summary: 'Report migration progress and speed (called by the agent)',
         params: UpdateTaskSpeedParams,
         headers: UpdateTaskSpeedHeaders,

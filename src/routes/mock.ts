@@ -1,27 +1,67 @@
-// The mock's own control API under /_mock: put and delete whole tasks, reset all state, read stored progress reports.
-// Kept apart from the emulated API: no authentication, never part of what the real service offers.
+// The mock's own control API under /_mock: tasks, reset, the request journal, fault rules, the clock and a health
+// probe. Kept apart from the emulated API: no authentication, never journaled or faulted, not what the real service
+// offers.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import { ApiError } from '../errors.js';
+import { ApiError, ERRORS } from '../errors.js';
 import { stringifyJson } from '../http/json.js';
 import { sendJson } from '../http/reply.js';
+import type { MockControl } from '../mock/control.js';
+import { FaultError, type FaultRuleInput as FaultRuleInputType } from '../mock/faults.js';
+import type { JournalFilter } from '../mock/journal.js';
 import { ErrorResponse, ProgressSamplesResponse, ShowTaskResponse, TaskDocument } from '../schemas/index.js';
-import type { TaskService } from '../services/tasks.js';
+import {
+  ClockState,
+  ClockUpdate,
+  FaultIdParams,
+  FaultList,
+  FaultRule,
+  FaultRuleInput,
+  HealthResponse,
+  JournalQuery,
+  JournalResponse,
+  WaitQuery,
+  WaitTimeoutResponse,
+} from '../schemas/mock.js';
+import { PACKAGE } from '../version.js';
 
 export interface MockRoutesOptions {
-  readonly tasks: TaskService;
+  readonly mock: MockControl;
 }
 
 const TaskIdParams = Type.Object({ task_id: Type.String({ minLength: 1, maxLength: 255 }) });
+const tags = ['mock'];
 
-export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (app, { tasks }) => {
+function filterOf(query: {
+  method?: string;
+  operation?: string;
+  task_id?: string;
+  status?: string;
+  since?: string;
+  after?: number;
+}): JournalFilter {
+  return {
+    method: query.method,
+    operation: query.operation,
+    taskId: query.task_id,
+    status: query.status,
+    since: query.since === undefined ? undefined : Date.parse(query.since),
+    after: query.after,
+  };
+}
+
+export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (app, { mock }) => {
+  const { tasks, journal, faults, clock } = mock;
+  const startedAt = performance.now();
+
   app.put(
     '/tasks/:task_id',
     {
       schema: {
         operationId: 'MockPutTask',
         summary: 'Insert or replace a task, given in the ShowTask shape',
+        tags,
         params: TaskIdParams,
         body: TaskDocument,
         response: { 200: ShowTaskResponse, 400: ErrorResponse },
@@ -44,6 +84,7 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
       schema: {
         operationId: 'MockDeleteTask',
         summary: 'Delete a task with its subtasks and progress reports',
+        tags,
         params: TaskIdParams,
         response: { 204: Type.Null(), 404: ErrorResponse },
       },
@@ -56,27 +97,13 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
     },
   );
 
-  app.post(
-    '/reset',
-    {
-      schema: {
-        operationId: 'MockReset',
-        summary: 'Delete every task, subtask and progress report',
-        response: { 204: Type.Null() },
-      },
-    },
-    async (_request, reply) => {
-      await tasks.reset();
-      return reply.code(204).send(null);
-    },
-  );
-
   app.get(
     '/tasks/:task_id/progress',
     {
       schema: {
         operationId: 'MockListProgress',
         summary: 'Every progress report stored for a task, oldest first',
+        tags,
         params: TaskIdParams,
         response: { 200: ProgressSamplesResponse, 404: ErrorResponse },
       },
@@ -86,5 +113,208 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
       // Sizes may exceed 2^53: serialized here with bigint support.
       sendJson(reply as FastifyReply, stringifyJson({ samples }));
     },
+  );
+
+  app.post(
+    '/reset',
+    {
+      schema: {
+        operationId: 'MockReset',
+        summary: 'Back to the state at start: tasks (seed put back), journal, fault rules and clock',
+        tags,
+        response: { 204: Type.Null() },
+      },
+    },
+    async (_request, reply) => {
+      await mock.reset();
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/requests',
+    {
+      schema: {
+        operationId: 'MockListRequests',
+        summary: 'Requests to the emulated API, oldest first, filtered',
+        tags,
+        querystring: JournalQuery,
+        response: { 200: JournalResponse, 400: ErrorResponse },
+      },
+    },
+    (request, reply) => {
+      const filter = filterOf(request.query);
+      if (request.query.count === true) {
+        sendJson(reply as FastifyReply, JSON.stringify({ count: journal.count(filter) }));
+        return;
+      }
+      const requests = journal.list(filter);
+      // Bodies may hold integers beyond 2^53.
+      sendJson(reply as FastifyReply, stringifyJson({ count: requests.length, requests }));
+    },
+  );
+
+  app.delete(
+    '/requests',
+    {
+      schema: {
+        operationId: 'MockClearRequests',
+        summary: 'Empty the request journal',
+        tags,
+        response: { 204: Type.Null() },
+      },
+    },
+    (_request, reply) => {
+      journal.clear();
+      reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/requests/wait',
+    {
+      schema: {
+        operationId: 'MockWaitForRequests',
+        summary: 'Answer once `count` matching requests are in the journal, or 408 after `timeout_ms`',
+        tags,
+        querystring: WaitQuery,
+        response: { 200: JournalResponse, 400: ErrorResponse, 408: WaitTimeoutResponse },
+      },
+    },
+    async (request, reply) => {
+      const { count, timeout_ms } = request.query;
+      const result = await journal.wait(filterOf(request.query), count, timeout_ms);
+      if (result.satisfied) {
+        return sendJson(
+          reply as FastifyReply,
+          stringifyJson({ count: result.entries.length, requests: result.entries }),
+        );
+      }
+      const { code, message, status } = ERRORS.waitTimeout;
+      return sendJson(
+        reply as FastifyReply,
+        JSON.stringify({
+          error_code: code,
+          error_msg: `${message}: ${result.count} of ${count} arrived within ${timeout_ms} ms`,
+          count: result.count,
+        }),
+        status,
+      );
+    },
+  );
+
+  app.get(
+    '/faults',
+    {
+      schema: {
+        operationId: 'MockListFaults',
+        summary: 'Fault rules in force, in the order they are tried',
+        tags,
+        response: { 200: FaultList },
+      },
+    },
+    () => ({ faults: faults.list() }),
+  );
+
+  app.post(
+    '/faults',
+    {
+      schema: {
+        operationId: 'MockAddFault',
+        summary: 'Add a fault rule',
+        tags,
+        body: FaultRuleInput,
+        response: { 201: FaultRule, 400: ErrorResponse },
+      },
+    },
+    (request, reply) => {
+      try {
+        const rule = faults.add(request.body as FaultRuleInputType);
+        reply.code(201).send(rule);
+      } catch (error) {
+        if (error instanceof FaultError) throw new ApiError('invalidParameter', error.message);
+        throw error;
+      }
+    },
+  );
+
+  app.delete(
+    '/faults',
+    {
+      schema: {
+        operationId: 'MockClearFaults',
+        summary: 'Remove every fault rule',
+        tags,
+        response: { 204: Type.Null() },
+      },
+    },
+    (_request, reply) => {
+      faults.clear();
+      reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/faults/:id',
+    {
+      schema: {
+        operationId: 'MockRemoveFault',
+        summary: 'Remove one fault rule',
+        tags,
+        params: FaultIdParams,
+        response: { 204: Type.Null(), 404: ErrorResponse },
+      },
+    },
+    (request, reply) => {
+      if (!faults.remove(request.params.id)) throw new ApiError('faultNotFound', request.params.id);
+      reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/clock',
+    {
+      schema: {
+        operationId: 'MockShowClock',
+        summary: 'The time every date the server writes comes from',
+        tags,
+        response: { 200: ClockState },
+      },
+    },
+    () => clock.state(),
+  );
+
+  app.put(
+    '/clock',
+    {
+      schema: {
+        operationId: 'MockUpdateClock',
+        summary: 'Set, advance, freeze or run the clock (applied in that order)',
+        tags,
+        body: ClockUpdate,
+        response: { 200: ClockState, 400: ErrorResponse },
+      },
+    },
+    (request) => {
+      const { time, advance_ms, frozen } = request.body;
+      if (time !== undefined) clock.set(Date.parse(time));
+      if (advance_ms !== undefined) clock.advance(advance_ms);
+      if (frozen === true) clock.freeze();
+      if (frozen === false) clock.run();
+      return clock.state();
+    },
+  );
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        operationId: 'MockHealth',
+        summary: 'Readiness probe: 200 once the server answers requests',
+        tags,
+        response: { 200: HealthResponse },
+      },
+    },
+    () => ({ status: 'ok' as const, version: PACKAGE.version, uptime_ms: Math.round(performance.now() - startedAt) }),
   );
 };

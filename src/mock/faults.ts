@@ -1,0 +1,203 @@
+// Fault injection: rules that answer a matching request with an error, delay it, drop its connection or close it
+// without a reply. Rules are tried oldest first; the first one that fires applies and the request stops there.
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { type ErrorDefinition, ERRORS } from '../errors.js';
+
+export type ErrorPreset = 'forbidden' | 'throttled' | 'internal' | 'unavailable';
+
+export interface ErrorPresetDefinition extends ErrorDefinition {
+  /** Seconds for the Retry-After header, when the preset sends one. */
+  readonly retryAfter?: number;
+}
+
+/** The ready-made errors a rule can name instead of spelling out status and body. */
+export const ERROR_PRESETS: Record<ErrorPreset, ErrorPresetDefinition> = {
+  forbidden: ERRORS.forbidden,
+  /** The gateway's flow control. */
+  throttled: {
+    status: 429,
+    code: 'APIGW.0308',
+    message: 'The throttling threshold has been reached',
+    source: 'APIGW',
+    retryAfter: 1,
+  },
+  internal: ERRORS.internal,
+  /** The gateway names backend outages APIGW.0201 "Backend unavailable"; 503 is this preset's choice. */
+  unavailable: { status: 503, code: 'APIGW.0201', message: 'Backend unavailable', source: 'APIGW', retryAfter: 5 },
+};
+
+export type FaultEffectType = 'error' | 'latency' | 'drop' | 'empty';
+
+/** A rule as given to `POST /_mock/faults` (validated against FaultRuleInput before it gets here). */
+export interface FaultRuleInput {
+  readonly operation?: string;
+  readonly method?: string;
+  /** A path, `*` or `{name}` standing for one segment: `/v3/tasks/*\/progress`. */
+  readonly path?: string;
+  readonly task_id?: string;
+  /** Fire on the first N matches only. */
+  readonly first?: number;
+  /** Fire on every Nth match. */
+  readonly every_nth?: number;
+  /** Fire with this probability, drawn from a generator seeded with `seed`. */
+  readonly probability?: number;
+  readonly seed?: number;
+  readonly effect: FaultEffectInput;
+}
+
+export interface FaultEffectInput {
+  readonly type: FaultEffectType;
+  readonly preset?: ErrorPreset;
+  readonly status?: number;
+  readonly error_code?: string;
+  readonly error_msg?: string;
+  /** Seconds, sent as Retry-After. */
+  readonly retry_after?: number;
+  /** Delay before the effect (or, for `latency`, before the request goes on). */
+  readonly latency_ms?: number;
+  /** With latency_ms: the delay is drawn uniformly from latency_ms..latency_max_ms. */
+  readonly latency_max_ms?: number;
+}
+
+export interface FaultRule extends FaultRuleInput {
+  readonly id: string;
+  /** Requests that matched the rule's conditions (tried, whether or not it fired). */
+  matched: number;
+  fired: number;
+}
+
+export interface FaultRequest {
+  readonly operation: string | null;
+  readonly method: string;
+  readonly path: string;
+  readonly taskId: string | null;
+}
+
+/** What to do with a request a rule fired on. */
+export interface FaultAction {
+  readonly rule: FaultRule;
+  readonly delayMs: number;
+  /** Set for `error`: the status, body and Retry-After to answer with. */
+  readonly error?: { readonly definition: ErrorDefinition; readonly message: string; readonly retryAfter?: number };
+}
+
+interface CompiledRule {
+  readonly rule: FaultRule;
+  readonly path: RegExp | undefined;
+  readonly method: string | undefined;
+  readonly draw: () => number;
+  readonly drawInt: (from: number, to: number) => number;
+}
+
+export class FaultError extends Error {}
+
+function compilePath(pattern: string): RegExp {
+  const source = pattern
+    .split('/')
+    .map((segment) =>
+      segment === '*' || /^\{[^/{}]+\}$/.test(segment) ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('/');
+  return new RegExp(`^${source}/?$`);
+}
+
+function errorOf(effect: FaultEffectInput): FaultAction['error'] {
+  const preset = effect.preset ? ERROR_PRESETS[effect.preset] : undefined;
+  const status = effect.status ?? preset?.status ?? ERRORS.internal.status;
+  const fallback = status >= 500 ? ERRORS.internal : ERRORS.badRequest;
+  const code = effect.error_code ?? preset?.code ?? fallback.code;
+  const definition: ErrorDefinition = {
+    status,
+    code,
+    message: effect.error_msg ?? preset?.message ?? fallback.message,
+    source: code.startsWith('APIGW.') ? 'APIGW' : 'SMS',
+  };
+  const retryAfter = effect.retry_after ?? preset?.retryAfter;
+  return { definition, message: definition.message, ...(retryAfter !== undefined ? { retryAfter } : {}) };
+}
+
+/** The rules in force, in the order they were added. */
+export class FaultRules {
+  #rules: CompiledRule[] = [];
+  #nextId = 1;
+
+  get size(): number {
+    return this.#rules.length;
+  }
+
+  add(input: FaultRuleInput): FaultRule {
+    const modes = [input.first, input.every_nth, input.probability].filter((m) => m !== undefined).length;
+    if (modes > 1) throw new FaultError('give at most one of first, every_nth and probability');
+    if (input.seed !== undefined && input.probability === undefined) {
+      throw new FaultError('seed only applies with probability');
+    }
+    const { effect } = input;
+    if (effect.type === 'latency' && effect.latency_ms === undefined) {
+      throw new FaultError('a latency effect needs latency_ms');
+    }
+    if (effect.latency_max_ms !== undefined && (effect.latency_ms ?? 0) > effect.latency_max_ms) {
+      throw new FaultError('latency_max_ms must not be below latency_ms');
+    }
+    const errorFields = ['preset', 'status', 'error_code', 'error_msg', 'retry_after'] as const;
+    if (effect.type !== 'error' && errorFields.some((f) => effect[f] !== undefined)) {
+      throw new FaultError(`${errorFields.join(', ')} only apply to an error effect`);
+    }
+    if (effect.type === 'error' && effect.preset === undefined && effect.status === undefined) {
+      throw new FaultError('an error effect needs a preset or a status');
+    }
+    const rule: FaultRule = { id: `fault-${this.#nextId++}`, ...input, matched: 0, fired: 0 };
+    // Without a seed the generator still exists, seeded at random, so latency ranges work the same way.
+    const rng = xoroshiro128plus(input.seed ?? Math.floor(Math.random() * 0x7fffffff));
+    this.#rules.push({
+      rule,
+      path: input.path === undefined ? undefined : compilePath(input.path),
+      method: input.method?.toUpperCase(),
+      draw: () => uniformFloat64(rng),
+      drawInt: (from, to) => uniformInt(rng, from, to),
+    });
+    return rule;
+  }
+
+  list(): FaultRule[] {
+    return this.#rules.map((c) => c.rule);
+  }
+
+  remove(id: string): boolean {
+    const before = this.#rules.length;
+    this.#rules = this.#rules.filter((c) => c.rule.id !== id);
+    return this.#rules.length < before;
+  }
+
+  clear(): void {
+    this.#rules = [];
+  }
+
+  /** The action for a request, or undefined when no rule fires. Counts matches and firings as it goes. */
+  pick(request: FaultRequest): FaultAction | undefined {
+    for (const compiled of this.#rules) {
+      const { rule } = compiled;
+      if (rule.operation !== undefined && rule.operation !== request.operation) continue;
+      if (compiled.method !== undefined && compiled.method !== request.method) continue;
+      if (rule.task_id !== undefined && rule.task_id !== request.taskId) continue;
+      if (compiled.path !== undefined && !compiled.path.test(request.path)) continue;
+      rule.matched++;
+      const fires =
+        rule.first !== undefined
+          ? rule.matched <= rule.first
+          : rule.every_nth !== undefined
+            ? rule.matched % rule.every_nth === 0
+            : rule.probability !== undefined
+              ? compiled.draw() < rule.probability
+              : true;
+      if (!fires) continue;
+      rule.fired++;
+      const { effect } = rule;
+      const min = effect.latency_ms ?? 0;
+      const delayMs = effect.latency_max_ms === undefined ? min : compiled.drawInt(min, effect.latency_max_ms);
+      return effect.type === 'error' ? { rule, delayMs, error: errorOf(effect) } : { rule, delayMs };
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,159 @@
+// Schemas of the mock's own API under /_mock: journal, fault rules, clock, health.
+import { Type } from '@sinclair/typebox';
+import { StringEnum } from './types.js';
+
+const JournalFilters = {
+  method: Type.Optional(Type.String({ minLength: 1, maxLength: 16, description: 'HTTP method, e.g. PUT.' })),
+  operation: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: 'Operation name, e.g. UpdateTaskSpeed.' }),
+  ),
+  task_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Task id from the path.' })),
+  status: Type.Optional(
+    Type.String({ pattern: '^[1-5](\\d\\d|xx)$', description: 'Answer status, exact (404) or a class (4xx).' }),
+  ),
+  since: Type.Optional(
+    Type.String({ format: 'date-time', description: 'Only requests answered at or after this time (mock clock).' }),
+  ),
+  after: Type.Optional(Type.Integer({ minimum: 0, description: 'Only requests with a larger seq.' })),
+};
+
+export const JournalQuery = Type.Object(
+  {
+    ...JournalFilters,
+    count: Type.Optional(Type.Boolean({ description: 'Answer only the number of matching requests.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const WaitQuery = Type.Object(
+  {
+    ...JournalFilters,
+    count: Type.Integer({ minimum: 1, maximum: 100_000, default: 1, description: 'How many requests to wait for.' }),
+    timeout_ms: Type.Integer({
+      minimum: 0,
+      maximum: 300_000,
+      default: 5000,
+      description: 'Give up after this long (408).',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const FaultMark = Type.Object(
+  { rule: Type.String({ description: 'Id of the rule.' }), effect: Type.String() },
+  { description: 'The fault rule that fired on the request.' },
+);
+
+export const JournalEntry = Type.Object({
+  seq: Type.Integer({ description: 'Increases by one per recorded request.' }),
+  time: Type.String({ format: 'date-time', description: 'When the request was answered (mock clock).' }),
+  method: Type.String(),
+  path: Type.String(),
+  query: Type.Union([Type.String(), Type.Null()], { description: 'Raw query string.' }),
+  operation: Type.Union([Type.String(), Type.Null()], { description: 'Null for paths no operation serves.' }),
+  task_id: Type.Union([Type.String(), Type.Null()]),
+  status: Type.Union([Type.Integer(), Type.Null()], { description: 'Null when a fault left it unanswered.' }),
+  request_id: Type.String(),
+  duration_ms: Type.Number(),
+  headers: Type.Record(Type.String(), Type.Unknown(), { description: 'Credentials show as REDACTED.' }),
+  body: Type.Unknown({ description: 'Parsed JSON, or text, or null.' }),
+  body_truncated: Type.Boolean({ description: 'Bodies over 64 KiB are kept cut (as text).' }),
+  fault: Type.Union([FaultMark, Type.Null()]),
+});
+
+export const JournalResponse = Type.Object({
+  count: Type.Integer(),
+  requests: Type.Optional(Type.Array(JournalEntry, { description: 'Oldest first; left out in count mode.' })),
+});
+
+export const WaitTimeoutResponse = Type.Object({
+  error_code: Type.String(),
+  error_msg: Type.String(),
+  count: Type.Integer({ description: 'Matching requests that did arrive.' }),
+});
+
+const PRESETS = ['forbidden', 'throttled', 'internal', 'unavailable'] as const;
+const EFFECTS = ['error', 'latency', 'drop', 'empty'] as const;
+
+export const FaultEffect = Type.Object(
+  {
+    type: StringEnum(EFFECTS, {
+      description:
+        'error: answer with an error; latency: delay, then go on; drop: reset the connection; empty: close it unanswered.',
+    }),
+    preset: Type.Optional(
+      StringEnum(PRESETS, {
+        description:
+          'forbidden: 403 SMS.9004; throttled: 429 APIGW.0308 with Retry-After 1; internal: 500 SMS.2007; unavailable: 503 APIGW.0201 with Retry-After 5.',
+      }),
+    ),
+    status: Type.Optional(Type.Integer({ minimum: 400, maximum: 599, description: 'Error status (overrides preset).' })),
+    error_code: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    error_msg: Type.Optional(Type.String({ maxLength: 1024 })),
+    retry_after: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400, description: 'Retry-After, seconds.' })),
+    latency_ms: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 120_000, description: 'Delay before the effect, or the lower bound.' }),
+    ),
+    latency_max_ms: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 120_000, description: 'Upper bound: the delay is drawn uniformly.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const FaultRuleFields = {
+  operation: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Operation name to match.' })),
+  method: Type.Optional(Type.String({ minLength: 1, maxLength: 16 })),
+  path: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      pattern: '^/',
+      description: 'Path to match; * or {name} stands for one segment.',
+    }),
+  ),
+  task_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  first: Type.Optional(Type.Integer({ minimum: 1, description: 'Fire on the first N matches only.' })),
+  every_nth: Type.Optional(Type.Integer({ minimum: 1, description: 'Fire on every Nth match.' })),
+  probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Fire with this probability.' })),
+  seed: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Seed for probability: same seed, same firings.' }),
+  ),
+  effect: FaultEffect,
+};
+
+export const FaultRuleInput = Type.Object(FaultRuleFields, { additionalProperties: false });
+
+export const FaultRule = Type.Object({
+  id: Type.String(),
+  ...FaultRuleFields,
+  matched: Type.Integer({ description: 'Requests that matched the conditions.' }),
+  fired: Type.Integer({ description: 'Requests the rule was applied to.' }),
+});
+
+export const FaultList = Type.Object({ faults: Type.Array(FaultRule) });
+
+export const FaultIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const ClockState = Type.Object({
+  now: Type.String({ format: 'date-time' }),
+  epoch_ms: Type.Integer(),
+  frozen: Type.Boolean(),
+});
+
+export const ClockUpdate = Type.Object(
+  {
+    time: Type.Optional(Type.String({ format: 'date-time', description: 'Set the clock to this time.' })),
+    advance_ms: Type.Optional(
+      Type.Integer({ minimum: -(2 ** 47), maximum: 2 ** 47, description: 'Move the clock by this much.' }),
+    ),
+    frozen: Type.Optional(Type.Boolean({ description: 'true: stand still; false: run.' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const HealthResponse = Type.Object({
+  status: Type.Literal('ok'),
+  version: Type.String(),
+  uptime_ms: Type.Integer(),
+});
