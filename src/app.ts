@@ -126,7 +126,12 @@ function isControlUrl(url: string): boolean {
   return url.startsWith('/_mock') || url.startsWith('/docs') || url.startsWith('/openapi.json');
 }
 
-function journalRecord(request: FastifyRequest, status: number | null, durationMs: number, time: number): JournalRecord {
+function journalRecord(
+  request: FastifyRequest,
+  status: number | null,
+  durationMs: number,
+  time: number,
+): JournalRecord {
   const params = request.params as { task_id?: string } | undefined;
   return {
     time,

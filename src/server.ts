@@ -5,6 +5,7 @@ import type { Clock } from './clock.js';
 import { type Config, DEFAULTS } from './config.js';
 import { type Db, openDatabase } from './db/database.js';
 import { readSeedFile } from './seed.js';
+import type { TaskDocument } from './services/tasks.js';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -18,11 +19,13 @@ export interface RunningServer {
 export interface StartOptions extends Partial<Config> {
   readonly logger?: FastifyBaseLogger;
   readonly clock?: Clock;
+  /** Tasks to start with (after those of the `seed` file, if any); put back by every reset. */
+  readonly seedTasks?: readonly TaskDocument[];
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config: Config = { ...DEFAULTS, ...options };
-  const seed = config.seed ? readSeedFile(config.seed) : [];
+  const seed = [...(config.seed ? readSeedFile(config.seed) : []), ...(options.seedTasks ?? [])];
   const db = openDatabase({ path: config.db });
   let app: FastifyInstance;
   try {

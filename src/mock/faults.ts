@@ -3,7 +3,7 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { type ErrorDefinition, ERRORS } from '../errors.js';
+import { ERRORS, type ErrorDefinition } from '../errors.js';
 
 export type ErrorPreset = 'forbidden' | 'throttled' | 'internal' | 'unavailable';
 

@@ -168,7 +168,10 @@ export class Journal {
   }
 
   record(record: JournalRecord): void {
-    const body = record.body !== null && record.body.length > MAX_JOURNAL_BODY + 1 ? record.body.slice(0, MAX_JOURNAL_BODY + 1) : record.body;
+    const body =
+      record.body !== null && record.body.length > MAX_JOURNAL_BODY + 1
+        ? record.body.slice(0, MAX_JOURNAL_BODY + 1)
+        : record.body;
     const entry: Stored = { ...record, body, seq: this.#nextSeq++ };
     if (this.#size < this.capacity) {
       this.#ring[(this.#start + this.#size) % this.capacity] = entry;

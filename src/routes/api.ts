@@ -46,7 +46,12 @@ const docs: { tags: string[]; security: Record<string, string[]>[] } = {
 const errorResponses = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 413: ErrorResponse };
 
 /** Answers a request as the fault's action says; returns false when the request should go on (latency only). */
-function applyFault(action: FaultAction, request: FastifyRequest, reply: FastifyReply, onUnanswered: ApiRoutesOptions['onUnanswered']): boolean {
+function applyFault(
+  action: FaultAction,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  onUnanswered: ApiRoutesOptions['onUnanswered'],
+): boolean {
   const { effect } = action.rule;
   if (action.error) {
     const { definition, message, retryAfter } = action.error;

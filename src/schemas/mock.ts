@@ -87,7 +87,9 @@ export const FaultEffect = Type.Object(
           'forbidden: 403 SMS.9004; throttled: 429 APIGW.0308 with Retry-After 1; internal: 500 SMS.2007; unavailable: 503 APIGW.0201 with Retry-After 5.',
       }),
     ),
-    status: Type.Optional(Type.Integer({ minimum: 400, maximum: 599, description: 'Error status (overrides preset).' })),
+    status: Type.Optional(
+      Type.Integer({ minimum: 400, maximum: 599, description: 'Error status (overrides preset).' }),
+    ),
     error_code: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     error_msg: Type.Optional(Type.String({ maxLength: 1024 })),
     retry_after: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400, description: 'Retry-After, seconds.' })),

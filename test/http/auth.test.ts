@@ -72,7 +72,9 @@ describe('verifySignature', () => {
   });
   it('refuses a date more than 15 minutes from the clock', () => {
     const later = { now: () => at + 15 * 60_000 + 1000 };
-    expect(detail(() => verifySignature(signedRequest(capture), auth, keys, [later]))).toBe('verify aksk signature fail');
+    expect(detail(() => verifySignature(signedRequest(capture), auth, keys, [later]))).toBe(
+      'verify aksk signature fail',
+    );
   });
 });
 

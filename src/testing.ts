@@ -1,0 +1,166 @@
+// Starting sms-mock inside a test process: an ephemeral port on 127.0.0.1, an in-memory database, no logs, and
+// helpers that drive the mock-only features directly (the same objects the /_mock routes use, without HTTP).
+import type { ValidateFunction } from 'ajv';
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from './clock.js';
+import { ApiError, ERRORS } from './errors.js';
+import { parseJson } from './http/json.js';
+import { createValidators, describeValidationError } from './http/validation.js';
+import type { FaultRule, FaultRuleInput } from './mock/faults.js';
+import type { JournalEntry, JournalFilter } from './mock/journal.js';
+import type { ProgressSample } from './repositories/tasks.js';
+import { FaultRuleInput as FaultRuleSchema } from './schemas/mock.js';
+import { seedTasks } from './seed.js';
+import { startServer } from './server.js';
+
+export interface MockOptions {
+  /** Tasks in the ShowTask shape, each with an id; put back by every reset. */
+  readonly seed?: readonly Record<string, unknown>[];
+  /** Unknown task ids on UpdateTask and progress reports create a READY task. */
+  readonly autoCreate?: boolean;
+  /** Access key → secret key: when given, SDK-HMAC-SHA256 signatures are verified. */
+  readonly credentials?: Readonly<Record<string, string>>;
+  readonly journalSize?: number;
+  readonly bodyLimit?: number;
+  /** SQLite file; in memory when omitted. */
+  readonly db?: string;
+  /** 0 (any free port) when omitted. */
+  readonly port?: number;
+  /** Where the mock clock takes its time while running; the system clock when omitted. */
+  readonly clock?: Clock;
+}
+
+export interface RequestFilter {
+  readonly method?: string;
+  readonly operation?: string;
+  readonly taskId?: string;
+  /** Exact (404) or a class ('4xx'). */
+  readonly status?: number | string;
+  readonly since?: Date | number | string;
+  /** Only entries with a larger seq. */
+  readonly after?: number;
+}
+
+export interface SmsMock {
+  /** `http://127.0.0.1:<port>`: point the code under test here. */
+  readonly url: string;
+  readonly app: FastifyInstance;
+  /** Inserts or replaces tasks (ShowTask shape with ids). Throws on a task the schema refuses. */
+  seed(tasks: readonly Record<string, unknown>[]): Promise<void>;
+  /** Back to the state at start: tasks (seed put back), journal, fault rules and clock. */
+  reset(): Promise<void>;
+  /** The task as ShowTask answers it (integers beyond 2^53 as bigint), or undefined. */
+  task(id: string): Record<string, unknown> | undefined;
+  /** Progress reports stored for a task, oldest first. */
+  progress(id: string): ProgressSample[];
+  readonly journal: {
+    list(filter?: RequestFilter): JournalEntry[];
+    count(filter?: RequestFilter): number;
+    /** Resolves with the matching entries once `count` (default 1) are there; rejects after `timeoutMs` (5000). */
+    wait(filter?: RequestFilter & { count?: number; timeoutMs?: number }): Promise<JournalEntry[]>;
+    clear(): void;
+  };
+  readonly faults: {
+    /** Adds a rule (same fields as POST /_mock/faults); throws on an invalid one. */
+    add(rule: FaultRuleInput): FaultRule;
+    list(): FaultRule[];
+    remove(id: string): boolean;
+    clear(): void;
+  };
+  readonly clock: {
+    now(): Date;
+    set(at: Date | number | string): void;
+    /** Stops the clock, at `at` or where it stands. */
+    freeze(at?: Date | number | string): void;
+    run(): void;
+    advance(ms: number): void;
+  };
+  close(): Promise<void>;
+}
+
+function toMs(at: Date | number | string): number {
+  const ms = at instanceof Date ? at.getTime() : typeof at === 'number' ? at : Date.parse(at);
+  if (!Number.isFinite(ms)) throw new TypeError(`not a time: ${String(at)}`);
+  return ms;
+}
+
+function toFilter(filter: RequestFilter = {}): JournalFilter {
+  return {
+    method: filter.method,
+    operation: filter.operation,
+    taskId: filter.taskId,
+    status: filter.status === undefined ? undefined : String(filter.status),
+    since: filter.since === undefined ? undefined : toMs(filter.since),
+    after: filter.after,
+  };
+}
+
+let validateRule: ValidateFunction | undefined;
+
+/** Starts sms-mock in this process. Call `close()` when done (an `afterAll`/`after` hook). */
+export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
+  const server = await startServer({
+    host: '127.0.0.1',
+    port: options.port ?? 0,
+    db: options.db ?? ':memory:',
+    seed: undefined,
+    seedTasks: seedTasks(options.seed ?? []),
+    ...(options.autoCreate !== undefined ? { autoCreate: options.autoCreate } : {}),
+    ...(options.credentials ? { credentials: new Map(Object.entries(options.credentials)) } : {}),
+    ...(options.journalSize !== undefined ? { journalSize: options.journalSize } : {}),
+    ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const { app } = server;
+  const { tasks, journal, faults, clock } = app.mock;
+
+  return {
+    url: server.url,
+    app,
+    seed: (list) => tasks.putTasks(seedTasks(list)),
+    reset: () => app.mock.reset(),
+    task(id) {
+      try {
+        return parseJson(tasks.showTask(id), true) as Record<string, unknown>;
+      } catch (error) {
+        if (error instanceof ApiError && error.definition === ERRORS.taskNotFound) return undefined;
+        throw error;
+      }
+    },
+    progress: (id) => tasks.listSamples(id),
+    journal: {
+      list: (filter) => journal.list(toFilter(filter)),
+      count: (filter) => journal.count(toFilter(filter)),
+      async wait({ count = 1, timeoutMs = 5000, ...filter } = {}) {
+        const result = await journal.wait(toFilter(filter), count, timeoutMs);
+        if (!result.satisfied) {
+          throw new Error(`timed out after ${timeoutMs} ms: ${result.count} of ${count} matching requests arrived`);
+        }
+        return result.entries;
+      },
+      clear: () => journal.clear(),
+    },
+    faults: {
+      add(rule) {
+        validateRule ??= createValidators().body.compile(FaultRuleSchema as object);
+        const validate: ValidateFunction = validateRule;
+        if (!validate(rule)) {
+          const first = validate.errors?.[0];
+          throw new TypeError(`invalid fault rule: ${first ? describeValidationError(first, 'rule') : 'invalid'}`);
+        }
+        return faults.add(rule);
+      },
+      list: () => faults.list(),
+      remove: (id) => faults.remove(id),
+      clear: () => faults.clear(),
+    },
+    clock: {
+      now: () => new Date(clock.now()),
+      set: (at) => clock.set(toMs(at)),
+      freeze: (at) => clock.freeze(at === undefined ? undefined : toMs(at)),
+      run: () => clock.run(),
+      advance: (ms) => clock.advance(ms),
+    },
+    close: () => server.close(),
+  };
+}
