@@ -239,10 +239,6 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
     }
     done(null, payload);
   });
-  app.addHook('preClose', (done) => {
-    journal.closeWaits();
-    done();
-  });
 
   app.setNotFoundHandler((request) => {
     throw new ApiError('routeNotFound', `${request.method} ${request.url.split('?')[0]}`);

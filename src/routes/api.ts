@@ -93,6 +93,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<ApiRoutesOptions> = async (
     if (!action) return done();
     request.fault = { rule: action.rule.id, effect: action.rule.effect.type };
     const go = () => {
+      if (closing.signal.aborted) reply.header('connection', 'close');
       if (!applyFault(action, request, reply, onUnanswered)) done();
     };
     if (action.delayMs <= 0) return go();

@@ -54,6 +54,14 @@ function filterOf(query: {
 export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (app, { mock }) => {
   const { tasks, journal, faults, clock } = mock;
   const startedAt = performance.now();
+  // Pending waits are answered (408) when the server closes, on connections that close with them: the server's
+  // close would otherwise wait for those keep-alive connections to time out.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    journal.closeWaits();
+    done();
+  });
 
   app.put(
     '/tasks/:task_id',
@@ -190,6 +198,7 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
           stringifyJson({ count: result.entries.length, requests: result.entries }),
         );
       }
+      if (closing) reply.header('connection', 'close');
       const { code, message, status } = ERRORS.waitTimeout;
       return sendJson(
         reply as FastifyReply,
