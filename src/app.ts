@@ -41,6 +41,8 @@ declare module 'fastify' {
     bodyText: string | null;
     /** The fault rule that fired on this request, if any. */
     fault: FaultMark | null;
+    /** performance.now() when the request arrived (reply.elapsedTime needs a logger). */
+    startedAt: number;
   }
   interface FastifyInstance {
     tasks: TaskService;
@@ -126,12 +128,7 @@ function isControlUrl(url: string): boolean {
   return url.startsWith('/_mock') || url.startsWith('/docs') || url.startsWith('/openapi.json');
 }
 
-function journalRecord(
-  request: FastifyRequest,
-  status: number | null,
-  durationMs: number,
-  time: number,
-): JournalRecord {
+function journalRecord(request: FastifyRequest, status: number | null, time: number): JournalRecord {
   const params = request.params as { task_id?: string } | undefined;
   return {
     time,
@@ -141,7 +138,7 @@ function journalRecord(
     taskId: params?.task_id ?? null,
     status,
     requestId: request.id,
-    durationMs,
+    durationMs: performance.now() - request.startedAt,
     headers: request.headers,
     body: request.bodyText,
     fault: request.fault,
@@ -200,6 +197,7 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
   app.decorateRequest('rawBody', null);
   app.decorateRequest('bodyText', null);
   app.decorateRequest('fault', null);
+  app.decorateRequest('startedAt', 0);
 
   const keepRawBody = config.credentials.size > 0;
   app.removeAllContentTypeParsers();
@@ -224,6 +222,7 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
   });
 
   app.addHook('onRequest', (request, reply, done) => {
+    request.startedAt = performance.now();
     reply.header('x-request-id', request.id);
     done();
   });
@@ -235,7 +234,7 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
   // answer, the journal already shows the request (and the database already holds what it wrote).
   app.addHook('onSend', (request, reply, payload, done) => {
     if (!isControlUrl(request.url)) {
-      journal.record(journalRecord(request, reply.statusCode, reply.elapsedTime, clock.now()));
+      journal.record(journalRecord(request, reply.statusCode, clock.now()));
     }
     done(null, payload);
   });
@@ -257,7 +256,7 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
     clock,
     faults,
     // A connection dropped or closed by a fault has no answer to journal on the way out: journal it here.
-    onUnanswered: (request, reply) => journal.record(journalRecord(request, null, reply.elapsedTime, clock.now())),
+    onUnanswered: (request) => journal.record(journalRecord(request, null, clock.now())),
   });
   await app.register(mockRoutes, { mock, prefix: '/_mock' });
   await app.register(docsRoutes);

@@ -30,11 +30,11 @@ export function createMockControl(parts: {
     faults,
     clock,
     async reset() {
-      faults.clear();
+      faults.reset();
       clock.reset();
       await tasks.reset();
       if (seed.length > 0) await tasks.putTasks(seed);
-      journal.clear();
+      journal.reset();
     },
   };
 }

@@ -174,6 +174,12 @@ export class FaultRules {
     this.#rules = [];
   }
 
+  /** Clears the rules and numbers the next one fault-1 again. */
+  reset(): void {
+    this.clear();
+    this.#nextId = 1;
+  }
+
   /** The action for a request, or undefined when no rule fires. Counts matches and firings as it goes. */
   pick(request: FaultRequest): FaultAction | undefined {
     for (const compiled of this.#rules) {

@@ -212,6 +212,12 @@ export class Journal {
     this.#size = 0;
   }
 
+  /** Clears the journal and numbers the next entry 1 again. */
+  reset(): void {
+    this.clear();
+    this.#nextSeq = 1;
+  }
+
   /**
    * Resolves once `count` entries matching `filter` are in the journal (counting those already there), or when
    * `timeoutMs` has passed, or when the journal is closed. Entries that leave the ring meanwhile still count.

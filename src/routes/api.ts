@@ -33,7 +33,7 @@ export interface ApiRoutesOptions {
   readonly clock: Clock;
   readonly faults: FaultRules;
   /** Called for a request a fault left without an answer (dropped or closed connection). */
-  readonly onUnanswered: (request: FastifyRequest, reply: FastifyReply) => void;
+  readonly onUnanswered: (request: FastifyRequest) => void;
 }
 
 /** How the emulated operations appear in the OpenAPI document. */
@@ -65,7 +65,7 @@ function applyFault(
     // drop: a TCP reset; empty: an orderly close before a single byte of answer.
     if (effect.type === 'drop') socket.resetAndDestroy();
     else socket.end();
-    onUnanswered(request, reply);
+    onUnanswered(request);
     return true;
   }
   return false;

@@ -83,7 +83,12 @@ describe('FaultRules', () => {
     rules.add({ first: 1, effect: { type: 'error', status: 502 } });
     expect([1, 2, 3, 4].map(() => rules.pick(progress)?.error)).toEqual([
       {
-        definition: { status: 429, code: 'APIGW.0308', message: 'The throttling threshold has been reached', source: 'APIGW' },
+        definition: {
+          status: 429,
+          code: 'APIGW.0308',
+          message: 'The throttling threshold has been reached',
+          source: 'APIGW',
+        },
         message: 'The throttling threshold has been reached',
         retryAfter: 1,
       },

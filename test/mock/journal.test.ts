@@ -56,7 +56,12 @@ describe('Journal', () => {
         status: 200,
         request_id: 'r',
         duration_ms: 1.235,
-        headers: { authorization: REDACTED, 'x-auth-token': REDACTED, cookie: REDACTED, 'x-sdk-date': '20260101T000000Z' },
+        headers: {
+          authorization: REDACTED,
+          'x-auth-token': REDACTED,
+          cookie: REDACTED,
+          'x-sdk-date': '20260101T000000Z',
+        },
         body: { totalsize: 9223372036854775807n, n: 1 },
         body_truncated: false,
         fault: null,
@@ -72,7 +77,7 @@ describe('Journal', () => {
     const [text, long, none] = journal.list();
     expect(text?.body).toBe('not json');
     expect(long?.body_truncated).toBe(true);
-    expect((long?.body as string).length).toBe(MAX_JOURNAL_BODY);
+    expect(String(long?.body).length).toBe(MAX_JOURNAL_BODY);
     expect(none?.body).toBeNull();
   });
 
