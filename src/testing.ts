@@ -117,7 +117,7 @@ export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
   return {
     url: server.url,
     app,
-    seed: (list) => tasks.putTasks(seedTasks(list)),
+    seed: async (list) => tasks.putTasks(seedTasks(list)),
     reset: () => app.mock.reset(),
     task(id) {
       try {

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { api, buildTestApp, sampleTask, type TestApp } from '../helpers.js';
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await buildTestApp();
+});
+afterEach(() => t.close());
+
+const setClock = (payload: object) => t.app.inject({ method: 'PUT', url: '/_mock/clock', payload });
+const T = Date.UTC(2030, 0, 2, 3, 4, 5);
+
+describe('/_mock/clock', () => {
+  it('shows the time, running on the source clock by default', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/_mock/clock' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      now: new Date(t.clock.now()).toISOString(),
+      epoch_ms: t.clock.now(),
+      frozen: false,
+    });
+  });
+
+  it('freezes at a time, advances by a duration, and runs again from there', async () => {
+    const frozen = await setClock({ time: '2030-01-02T03:04:05Z', frozen: true });
+    expect(frozen.statusCode).toBe(200);
+    expect(frozen.json()).toEqual({ now: '2030-01-02T03:04:05.000Z', epoch_ms: T, frozen: true });
+    t.clock.advance(10_000);
+    expect((await t.app.inject({ method: 'GET', url: '/_mock/clock' })).json().epoch_ms).toBe(T);
+
+    expect((await setClock({ advance_ms: 3_600_000 })).json()).toEqual({
+      now: '2030-01-02T04:04:05.000Z',
+      epoch_ms: T + 3_600_000,
+      frozen: true,
+    });
+    expect((await setClock({ frozen: false })).json().frozen).toBe(false);
+    t.clock.advance(5000);
+    expect((await t.app.inject({ method: 'GET', url: '/_mock/clock' })).json().epoch_ms).toBe(T + 3_605_000);
+  });
+
+  it('is where every time the server writes comes from', async () => {
+    await setClock({ time: '2030-01-02T03:04:05Z', frozen: true });
+    const { create_date: _ignored, ...task } = sampleTask('task-1');
+    await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-1', payload: task });
+    const report = {
+      subtask_name: 'MIGRATE_LINUX_BLOCK',
+      progress: 40,
+      replicatesize: 40,
+      totalsize: 100,
+      process_trace: 'copying',
+      remain_time: 60,
+    };
+    expect((await api(t.app, { method: 'PUT', url: '/v3/tasks/task-1/progress', payload: report })).statusCode).toBe(
+      200,
+    );
+    await setClock({ advance_ms: 90_000 });
+    await api(t.app, { method: 'PUT', url: '/v3/tasks/task-1/progress', payload: { ...report, progress: 100 } });
+
+    const shown = (await api(t.app, { method: 'GET', url: '/v3/tasks/task-1' })).json();
+    expect({
+      create_date: shown.create_date,
+      start_date: shown.start_date,
+      estimate_complete_time: shown.estimate_complete_time,
+      subtask: [shown.sub_tasks[1].start_date, shown.sub_tasks[1].end_date],
+    }).toEqual({
+      create_date: T,
+      start_date: T,
+      estimate_complete_time: T + 90_000 + 60_000,
+      subtask: [T, T + 90_000],
+    });
+    const { samples } = (await t.app.inject({ method: 'GET', url: '/_mock/tasks/task-1/progress' })).json();
+    expect(samples.map((s: { received_at: number }) => s.received_at)).toEqual([T, T + 90_000]);
+    const { requests } = (
+      await t.app.inject({ method: 'GET', url: '/_mock/requests?operation=UpdateTaskSpeed' })
+    ).json();
+    expect(requests.map((r: { time: string }) => r.time)).toEqual([
+      '2030-01-02T03:04:05.000Z',
+      '2030-01-02T03:05:35.000Z',
+    ]);
+  });
+
+  it('refuses an empty, unknown or malformed change', async () => {
+    for (const payload of [{}, { time: 'yesterday' }, { speed: 2 }, { advance_ms: 1.5 }]) {
+      const response = await setClock(payload);
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(response.json().error_code).toBe('SMS.2001');
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/_mock/clock' })).json().epoch_ms).toBe(t.clock.now());
+  });
+
+  it('is back on the source time after a reset', async () => {
+    await setClock({ time: '2030-01-02T03:04:05Z', frozen: true });
+    expect((await t.app.inject({ method: 'POST', url: '/_mock/reset' })).statusCode).toBe(204);
+    expect((await t.app.inject({ method: 'GET', url: '/_mock/clock' })).json()).toEqual({
+      now: new Date(t.clock.now()).toISOString(),
+      epoch_ms: t.clock.now(),
+      frozen: false,
+    });
+  });
+});
+
+describe('GET /_mock/health', () => {
+  it('answers 200 with the version, for GET and HEAD', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/_mock/health' });
+    expect(response.statusCode).toBe(200);
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(response.json()).toEqual({ status: 'ok', version, uptime_ms: expect.any(Number) });
+    expect((await t.app.inject({ method: 'HEAD', url: '/_mock/health' })).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SmsMock, startMock } from '../../src/index.js';
+import { sampleTask } from '../helpers.js';
+
+let sms: SmsMock;
+beforeAll(async () => {
+  sms = await startMock({ seed: [sampleTask('seeded')] });
+});
+afterAll(() => sms.close());
+
+const report = { subtask_name: 'SSL_CONFIG', progress: 10, replicatesize: 1, totalsize: 10, process_trace: '' };
+const put = (path: string, body: unknown) =>
+  fetch(`${sms.url}${path}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', 'x-auth-token': 't' },
+    body: JSON.stringify(body),
+  });
+
+describe('startMock', () => {
+  it('listens on an ephemeral port of 127.0.0.1 with an in-memory database', async () => {
+    expect(sms.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(Number(new URL(sms.url).port)).toBeGreaterThan(0);
+    expect(existsSync('sms-mock.db')).toBe(false);
+    const health = await fetch(`${sms.url}/_mock/health`);
+    expect(health.status).toBe(200);
+  });
+
+  it('reset puts everything back as it was at start, and is quick about it', async () => {
+    await sms.seed([sampleTask('extra')]);
+    expect((await put('/v3/tasks/seeded/progress', report)).status).toBe(200);
+    expect((await put('/v3/tasks/seeded', { name: 'renamed' })).status).toBe(200);
+    sms.faults.add({ operation: 'ShowTask', effect: { type: 'error', preset: 'internal' } });
+    sms.clock.freeze('2031-01-01T00:00:00Z');
+    expect(sms.journal.count()).toBe(2);
+
+    await sms.reset();
+
+    expect(sms.task('extra')).toBeUndefined();
+    expect(sms.task('seeded')).toMatchObject({ name: 'web-01', state: 'READY' });
+    expect(sms.progress('seeded')).toEqual([]);
+    expect(sms.journal.count()).toBe(0);
+    expect(sms.faults.list()).toEqual([]);
+    expect(Math.abs(sms.clock.now().getTime() - Date.now())).toBeLessThan(1000);
+    // Numbering starts again too: a test after a reset sees the same ids as the first test did.
+    expect(sms.faults.add({ effect: { type: 'drop' } }).id).toBe('fault-1');
+    sms.faults.clear();
+    expect((await fetch(`${sms.url}/v3/tasks/seeded`, { headers: { 'x-auth-token': 't' } })).status).toBe(200);
+    expect(sms.journal.list()[0]?.seq).toBe(1);
+  });
+
+  it('seed refuses a task the schema refuses, naming it', async () => {
+    await expect(sms.seed([{ id: 'bad', state: 'NAPPING' }])).rejects.toThrow(/^task 0: state must be one of/);
+    expect(sms.task('bad')).toBeUndefined();
+  });
+
+  it('task() answers the ShowTask body with int64 values exact', async () => {
+    await sms.seed([
+      { ...sampleTask('big'), total_cpu_usage: 1, compress_rate: 2, remain_seconds: 9223372036854775807n },
+    ]);
+    expect(sms.task('big')?.remain_seconds).toBe(9223372036854775807n);
+    expect(sms.task('nope')).toBeUndefined();
+  });
+
+  it('journal.wait resolves with the entries, or rejects after its timeout', async () => {
+    await sms.reset();
+    const waiting = sms.journal.wait({ taskId: 'seeded', method: 'PUT', count: 2, timeoutMs: 5000 });
+    await put('/v3/tasks/seeded/progress', report);
+    await put('/v3/tasks/seeded/progress', report);
+    expect((await waiting).map((e) => [e.operation, e.status])).toEqual([
+      ['UpdateTaskSpeed', 200],
+      ['UpdateTaskSpeed', 200],
+    ]);
+    await expect(sms.journal.wait({ status: '5xx', timeoutMs: 20 })).rejects.toThrow(
+      'timed out after 20 ms: 0 of 1 matching requests arrived',
+    );
+    expect(sms.journal.list({ since: new Date(Date.now() + 60_000) })).toEqual([]);
+  });
+
+  it('faults.add checks the rule like POST /_mock/faults does', async () => {
+    await sms.reset();
+    expect(() => sms.faults.add({ effect: { type: 'explode' } } as never)).toThrow(
+      'invalid fault rule: effect.type must be one of: error, latency, drop, empty',
+    );
+    const rule = sms.faults.add({ task_id: 'seeded', first: 1, effect: { type: 'error', preset: 'forbidden' } });
+    expect((await put('/v3/tasks/seeded/progress', report)).status).toBe(403);
+    expect(sms.faults.list()).toEqual([{ ...rule, matched: 1, fired: 1 }]);
+    expect(sms.faults.remove(rule.id)).toBe(true);
+  });
+
+  it('clock helpers move the time the server writes', async () => {
+    await sms.reset();
+    sms.clock.freeze(new Date('2032-05-06T07:08:09Z'));
+    sms.clock.advance(1000);
+    expect(sms.clock.now().toISOString()).toBe('2032-05-06T07:08:10.000Z');
+    await put('/v3/tasks/seeded/progress', report);
+    expect(sms.progress('seeded')[0]?.received_at).toBe(Date.parse('2032-05-06T07:08:10Z'));
+    sms.clock.set('2033-01-01T00:00:00Z');
+    sms.clock.run();
+    expect(sms.clock.now().getTime()).toBeGreaterThanOrEqual(Date.parse('2033-01-01T00:00:00Z'));
+  });
+});
