@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { progressBody, TASK_ID, task, updateBody } from './fixture.mjs';
+import { measureReset } from './reset.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -231,10 +232,16 @@ async function main() {
       if (inFlight < 0 || inFlight > bound) failed = true;
     }
 
+    const reset = await measureReset();
+    console.log(
+      `\nin-process: startMock() ${reset.startMs.toFixed(0)} ms; reset() over ${reset.rounds} rounds: median ` +
+        `${reset.medianMs.toFixed(2)} ms, p95 ${reset.p95Ms.toFixed(2)} ms, max ${reset.maxMs.toFixed(2)} ms`,
+    );
+
     mkdirSync(join(here, 'results'), { recursive: true });
     writeFileSync(
       join(here, 'results', 'latest.json'),
-      `${JSON.stringify({ machine, duration, runs, warmup, connections, pinned: hasTaskset, rows, acknowledgedReports, stored }, null, 2)}\n`,
+      `${JSON.stringify({ machine, duration, runs, warmup, connections, pinned: hasTaskset, rows, acknowledgedReports, stored, reset }, null, 2)}\n`,
     );
   } finally {
     stopChildren();
