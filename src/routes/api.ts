@@ -92,6 +92,7 @@ export const apiRoutes: FastifyPluginAsyncTypebox<ApiRoutesOptions> = async (
     });
     if (!action) return done();
     request.fault = { rule: action.rule.id, effect: action.rule.effect.type };
+    request.log.debug({ fault: request.fault, delayMs: action.delayMs }, 'fault rule fired');
     const go = () => {
       if (closing.signal.aborted) reply.header('connection', 'close');
       if (!applyFault(action, request, reply, onUnanswered)) done();
