@@ -30,6 +30,10 @@ export interface MockRoutesOptions {
   readonly mock: MockControl;
 }
 
+/** Times the clock may be set to: every date field and ISO rendering stays valid. */
+const CLOCK_MIN = 0;
+const CLOCK_MAX = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 const TaskIdParams = Type.Object({ task_id: Type.String({ minLength: 1, maxLength: 255 }) });
 const tags = ['mock'];
 
@@ -306,8 +310,11 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
     },
     (request) => {
       const { time, advance_ms, frozen } = request.body;
-      if (time !== undefined) clock.set(Date.parse(time));
-      if (advance_ms !== undefined) clock.advance(advance_ms);
+      const target = (time === undefined ? clock.now() : Date.parse(time)) + (advance_ms ?? 0);
+      if (!(target >= CLOCK_MIN && target <= CLOCK_MAX)) {
+        throw new ApiError('invalidParameter', 'the clock must stay between 1970-01-01 and 9999-12-31');
+      }
+      if (time !== undefined || advance_ms !== undefined) clock.set(target);
       if (frozen === true) clock.freeze();
       if (frozen === false) clock.run();
       return clock.state();

@@ -188,6 +188,28 @@ describe('the sms-mock command', () => {
     expect(child.output()).toContain('shutting down');
   });
 
+  it('answers health, keeps --journal-size requests, resets to its seed, and stops with a wait pending', async () => {
+    const dir = tempDir();
+    const seed = join(dir, 'seed.json');
+    writeFileSync(seed, JSON.stringify([sampleTask('from-seed')]));
+    const child = await runCli(['--port', '0', '--db', ':memory:', '--seed', seed, '--journal-size', '2']);
+    expect((await fetch(`${child.url}/_mock/health`)).status).toBe(200);
+    for (let i = 0; i < 3; i++) await fetch(`${child.url}/v3/tasks/from-seed`, { headers: TOKEN });
+    const journal = (await (await fetch(`${child.url}/_mock/requests`)).json()) as { requests: { seq: number }[] };
+    expect(journal.requests.map((r) => r.seq)).toEqual([2, 3]);
+
+    await fetch(`${child.url}/_mock/tasks/other`, { method: 'PUT', headers: JSON_HEADERS, body: '{}' });
+    expect((await fetch(`${child.url}/_mock/reset`, { method: 'POST' })).status).toBe(204);
+    expect((await fetch(`${child.url}/v3/tasks/other`, { headers: TOKEN })).status).toBe(404);
+    expect((await fetch(`${child.url}/v3/tasks/from-seed`, { headers: TOKEN })).status).toBe(200);
+
+    const waiting = fetch(`${child.url}/_mock/requests/wait?count=5&timeout_ms=60000`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    child.process.kill('SIGTERM');
+    expect((await waiting).status).toBe(408);
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+  });
+
   it('prints help, and refuses unknown flags and bad values with exit 2', async () => {
     const help = await runCliToEnd(['--help']);
     expect(help.code).toBe(0);

@@ -81,7 +81,14 @@ describe('/_mock/clock', () => {
   });
 
   it('refuses an empty, unknown or malformed change', async () => {
-    for (const payload of [{}, { time: 'yesterday' }, { speed: 2 }, { advance_ms: 1.5 }]) {
+    for (const payload of [
+      {},
+      { time: 'yesterday' },
+      { speed: 2 },
+      { advance_ms: 1.5 },
+      { time: '1969-12-31T23:59:59Z' },
+      { time: '9999-12-31T00:00:00Z', advance_ms: 86_400_000 },
+    ]) {
       const response = await setClock(payload);
       expect(response.statusCode, JSON.stringify(payload)).toBe(400);
       expect(response.json().error_code).toBe('SMS.2001');

@@ -75,6 +75,20 @@ describe('/_mock/faults over inject', () => {
     expect((await t.app.inject({ method: 'GET', url: '/_mock/faults' })).json()).toEqual({ faults: [] });
   });
 
+  it('refuses a missing, malformed or non-JSON body without adding a rule', async () => {
+    const cases = [
+      { payload: undefined, headers: {} },
+      { payload: '{"effect":', headers: { 'content-type': 'application/json' } },
+      { payload: 'drop', headers: { 'content-type': 'text/plain' } },
+    ];
+    for (const { payload, headers } of cases) {
+      const response = await t.app.inject({ method: 'POST', url: '/_mock/faults', payload, headers });
+      expect(response.statusCode, String(payload)).toBe(400);
+      expect(response.json().error_code).toMatch(/^SMS\.200[16]$/);
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/_mock/faults' })).json()).toEqual({ faults: [] });
+  });
+
   it('answers with each preset: status, vendor body and Retry-After', async () => {
     const presets: [string, number, Record<string, unknown>, string | undefined][] = [
       [

@@ -124,6 +124,14 @@ describe('GET /_mock/requests/wait', () => {
     expect(response.json()).toMatchObject({ count: 1, requests: [{ seq: 1, operation: 'UpdateTaskSpeed' }] });
   });
 
+  it('refuses a count or timeout out of bounds', async () => {
+    for (const query of ['count=0', 'timeout_ms=-1', 'timeout_ms=300001', 'count=x']) {
+      const response = await t.app.inject({ method: 'GET', url: `/_mock/requests/wait?${query}` });
+      expect(response.statusCode, query).toBe(400);
+      expect(response.json().error_code).toBe('SMS.2001');
+    }
+  });
+
   it('answers 408 with how many arrived when the timeout comes first', async () => {
     await sendReport();
     const response = await t.app.inject({ method: 'GET', url: '/_mock/requests/wait?count=2&timeout_ms=50' });
