@@ -1,4 +1,5 @@
 // The emulated SMS v3 task operations. Handlers translate HTTP to the task service and back, nothing more.
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -61,10 +62,12 @@ function applyFault(
   }
   if (effect.type === 'drop' || effect.type === 'empty') {
     reply.hijack();
-    const socket = request.raw.socket;
-    // drop: a TCP reset; empty: an orderly close before a single byte of answer.
-    if (effect.type === 'drop') socket.resetAndDestroy();
-    else socket.end();
+    const socket = request.raw.socket as Partial<Socket> | undefined;
+    // drop: a TCP reset; empty: an orderly close before a single byte of answer. Injected requests (no socket)
+    // fail the injection instead.
+    if (effect.type === 'drop' && typeof socket?.resetAndDestroy === 'function') socket.resetAndDestroy();
+    else if (effect.type === 'empty' && typeof socket?.end === 'function') socket.end();
+    else reply.raw.destroy();
     onUnanswered(request);
     return true;
   }
@@ -94,8 +97,12 @@ export const apiRoutes: FastifyPluginAsyncTypebox<ApiRoutesOptions> = async (
     request.fault = { rule: action.rule.id, effect: action.rule.effect.type };
     request.log.debug({ fault: request.fault, delayMs: action.delayMs }, 'fault rule fired');
     const go = () => {
-      if (closing.signal.aborted) reply.header('connection', 'close');
-      if (!applyFault(action, request, reply, onUnanswered)) done();
+      try {
+        if (closing.signal.aborted) reply.header('connection', 'close');
+        if (!applyFault(action, request, reply, onUnanswered)) done();
+      } catch (error) {
+        done(error as Error);
+      }
     };
     if (action.delayMs <= 0) return go();
     sleep(action.delayMs, undefined, { signal: closing.signal }).then(go, go);

@@ -160,6 +160,21 @@ describe('/_mock/faults over inject', () => {
     expect(t.db.prepare("SELECT name FROM tasks WHERE id = 'task-1'").pluck().get()).toBe('web-01');
   });
 
+  it('fails an injected request for drop and empty (there is no socket to cut)', async () => {
+    for (const type of ['drop', 'empty']) {
+      await t.app.inject({ method: 'DELETE', url: '/_mock/faults' });
+      await addFault({ effect: { type } });
+      await expect(api(t.app, { method: 'GET', url: '/v3/tasks/task-1' })).rejects.toThrow(
+        'response destroyed before completion',
+      );
+    }
+    const { requests } = (await t.app.inject({ method: 'GET', url: '/_mock/requests' })).json();
+    expect(requests.map((r: Record<string, unknown>) => [r.status, (r.fault as { effect: string }).effect])).toEqual([
+      [null, 'drop'],
+      [null, 'empty'],
+    ]);
+  });
+
   it('does not touch the control API', async () => {
     await addFault({ path: '/_mock/health', effect: { type: 'error', preset: 'internal' } });
     await addFault({ effect: { type: 'error', preset: 'internal' } });
