@@ -18,6 +18,8 @@ export function seedTasks(document: unknown): TaskDocument[] {
       ? (document as { tasks: unknown[] }).tasks
       : undefined;
   if (!list) throw new SeedError('a seed must be an array of tasks or an object with a "tasks" array');
+  if (list.length === 0) return [];
+  // Compiled on first use only: the schema is large, and most starts have no seed.
   validateSeedTask ??= createValidators().body.compile(SeedTask as object);
   const validate: ValidateFunction = validateSeedTask;
   return list.map((task, index) => {
