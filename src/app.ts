@@ -123,9 +123,11 @@ function requestIds(): () => string {
  * Requests Node's HTTP parser refuses (a body longer than its Content-Length, headers too large, ...) never reach
  * Fastify's routing: answer them in the gateway's shape too, on the raw socket, then close it.
  */
-/** Paths of the mock's own API and documentation: never journaled, never faulted. */
+/** Paths of the mock's own API and documentation (and a browser's icon request): never journaled. */
 function isControlUrl(url: string): boolean {
-  return url.startsWith('/_mock') || url.startsWith('/docs') || url.startsWith('/openapi.json');
+  return (
+    url.startsWith('/_mock') || url.startsWith('/docs') || url.startsWith('/openapi.json') || url === '/favicon.ico'
+  );
 }
 
 function journalRecord(request: FastifyRequest, status: number | null, time: number): JournalRecord {
