@@ -79,7 +79,8 @@ export interface WaitResult {
 }
 
 interface Stored extends JournalRecord {
-  readonly seq: number;
+  seq: number;
+  body: string | null;
 }
 
 interface Waiter {
@@ -167,12 +168,13 @@ export class Journal {
     return this.#size;
   }
 
+  /** Keeps the record object itself, numbered and its body cut past the limit: no copy per request. */
   record(record: JournalRecord): void {
-    const body =
-      record.body !== null && record.body.length > MAX_JOURNAL_BODY + 1
-        ? record.body.slice(0, MAX_JOURNAL_BODY + 1)
-        : record.body;
-    const entry: Stored = { ...record, body, seq: this.#nextSeq++ };
+    const entry = record as Stored;
+    entry.seq = this.#nextSeq++;
+    if (entry.body !== null && entry.body.length > MAX_JOURNAL_BODY + 1) {
+      entry.body = entry.body.slice(0, MAX_JOURNAL_BODY + 1);
+    }
     if (this.#size < this.capacity) {
       this.#ring[(this.#start + this.#size) % this.capacity] = entry;
       this.#size++;
