@@ -175,6 +175,24 @@ describe('/_mock/faults over inject', () => {
     ]);
   });
 
+  it('fires after authentication and body parsing: those refusals come first and do not count as matches', async () => {
+    await addFault({ effect: { type: 'error', preset: 'internal' } });
+    const noToken = await t.app.inject({ method: 'GET', url: '/v3/tasks/task-1' });
+    expect(noToken.statusCode).toBe(401);
+    const notJson = await api(t.app, {
+      method: 'PUT',
+      url: '/v3/tasks/task-1/progress',
+      payload: '{"progress":',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(notJson.statusCode).toBe(400);
+    const [rule] = (await t.app.inject({ method: 'GET', url: '/_mock/faults' })).json().faults;
+    expect([rule.matched, rule.fired]).toEqual([0, 0]);
+    // A body that parses but breaks the schema is faulted: the rule comes before validation.
+    const invalid = await api(t.app, { method: 'PUT', url: '/v3/tasks/task-1/progress', payload: { progress: 500 } });
+    expect(invalid.statusCode).toBe(500);
+  });
+
   it('does not touch the control API', async () => {
     await addFault({ path: '/_mock/health', effect: { type: 'error', preset: 'internal' } });
     await addFault({ effect: { type: 'error', preset: 'internal' } });
