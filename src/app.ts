@@ -63,8 +63,11 @@ export interface AppOptions {
   readonly logger?: FastifyBaseLogger;
 }
 
-function classify(error: FastifyError, request: FastifyRequest): { definition: ErrorDefinition; message: string } {
-  if (error instanceof ApiError) return { definition: error.definition, message: error.message };
+function classify(
+  error: FastifyError,
+  request: FastifyRequest,
+): { definition: ErrorDefinition; message: string; extra?: Readonly<Record<string, unknown>> | undefined } {
+  if (error instanceof ApiError) return { definition: error.definition, message: error.message, extra: error.extra };
   if (error.validation && error.validation.length > 0) {
     const first = error.validation[0];
     const detail = first ? describeValidationError(first as never, error.validationContext ?? 'request') : '';
@@ -245,10 +248,13 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
     throw new ApiError('routeNotFound', `${request.method} ${request.url.split('?')[0]}`);
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const { definition, message } = classify(error, request);
+    const { definition, message, extra } = classify(error, request);
     if (definition.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.debug({ code: definition.code, message }, 'request rejected');
-    return sendJson(reply, JSON.stringify(errorBody(definition, message, request.id)), definition.status);
+    const body = extra
+      ? { ...errorBody(definition, message, request.id), ...extra }
+      : errorBody(definition, message, request.id);
+    return sendJson(reply, JSON.stringify(body), definition.status);
   });
 
   await registerOpenApi(app);

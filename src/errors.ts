@@ -72,13 +72,16 @@ export type ErrorName = keyof typeof ERRORS;
 export class ApiError extends Error {
   readonly definition: ErrorDefinition;
   readonly detail: string | undefined;
+  /** Fields added to the error body (only the mock's own API uses them). */
+  readonly extra: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(name: ErrorName, detail?: string) {
+  constructor(name: ErrorName, detail?: string, extra?: Readonly<Record<string, unknown>>) {
     const definition: ErrorDefinition = ERRORS[name];
     super(detail ? `${definition.message}: ${detail}` : definition.message);
     this.name = 'ApiError';
     this.definition = definition;
     this.detail = detail;
+    this.extra = extra;
   }
 
   get statusCode(): number {

@@ -3,7 +3,7 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { ERRORS, type ErrorDefinition } from '../errors.js';
+import { ApiError, ERRORS, type ErrorDefinition } from '../errors.js';
 
 export type ErrorPreset = 'forbidden' | 'throttled' | 'internal' | 'unavailable';
 
@@ -91,8 +91,6 @@ interface CompiledRule {
   readonly drawInt: (from: number, to: number) => number;
 }
 
-export class FaultError extends Error {}
-
 function compilePath(pattern: string): RegExp {
   const source = pattern
     .split('/')
@@ -127,25 +125,26 @@ export class FaultRules {
     return this.#rules.length;
   }
 
+  /** Adds a rule (already checked against the FaultRuleInput schema); throws SMS.2001 for a combination that means nothing. */
   add(input: FaultRuleInput): FaultRule {
     const modes = [input.first, input.every_nth, input.probability].filter((m) => m !== undefined).length;
-    if (modes > 1) throw new FaultError('give at most one of first, every_nth and probability');
+    if (modes > 1) throw new ApiError('invalidParameter', 'give at most one of first, every_nth and probability');
     if (input.seed !== undefined && input.probability === undefined) {
-      throw new FaultError('seed only applies with probability');
+      throw new ApiError('invalidParameter', 'seed only applies with probability');
     }
     const { effect } = input;
     if (effect.type === 'latency' && effect.latency_ms === undefined) {
-      throw new FaultError('a latency effect needs latency_ms');
+      throw new ApiError('invalidParameter', 'a latency effect needs latency_ms');
     }
     if (effect.latency_max_ms !== undefined && (effect.latency_ms ?? 0) > effect.latency_max_ms) {
-      throw new FaultError('latency_max_ms must not be below latency_ms');
+      throw new ApiError('invalidParameter', 'latency_max_ms must not be below latency_ms');
     }
     const errorFields = ['preset', 'status', 'error_code', 'error_msg', 'retry_after'] as const;
     if (effect.type !== 'error' && errorFields.some((f) => effect[f] !== undefined)) {
-      throw new FaultError(`${errorFields.join(', ')} only apply to an error effect`);
+      throw new ApiError('invalidParameter', `${errorFields.join(', ')} only apply to an error effect`);
     }
     if (effect.type === 'error' && effect.preset === undefined && effect.status === undefined) {
-      throw new FaultError('an error effect needs a preset or a status');
+      throw new ApiError('invalidParameter', 'an error effect needs a preset or a status');
     }
     const rule: FaultRule = { id: `fault-${this.#nextId++}`, ...input, matched: 0, fired: 0 };
     // Without a seed the generator still exists, seeded at random, so latency ranges work the same way.

@@ -4,11 +4,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import { ApiError, ERRORS } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { stringifyJson } from '../http/json.js';
 import { sendJson } from '../http/reply.js';
 import type { MockControl } from '../mock/control.js';
-import { FaultError, type FaultRuleInput as FaultRuleInputType } from '../mock/faults.js';
+import type { FaultRuleInput as FaultRuleInputType } from '../mock/faults.js';
 import type { JournalFilter } from '../mock/journal.js';
 import { ErrorResponse, ProgressSamplesResponse, ShowTaskResponse, TaskDocument } from '../schemas/index.js';
 import {
@@ -203,16 +203,9 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
         );
       }
       if (closing) reply.header('connection', 'close');
-      const { code, message, status } = ERRORS.waitTimeout;
-      return sendJson(
-        reply as FastifyReply,
-        JSON.stringify({
-          error_code: code,
-          error_msg: `${message}: ${result.count} of ${count} arrived within ${timeout_ms} ms`,
-          count: result.count,
-        }),
-        status,
-      );
+      throw new ApiError('waitTimeout', `${result.count} of ${count} arrived within ${timeout_ms} ms`, {
+        count: result.count,
+      });
     },
   );
 
@@ -241,13 +234,7 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
       },
     },
     (request, reply) => {
-      try {
-        const rule = faults.add(request.body as FaultRuleInputType);
-        reply.code(201).send(rule);
-      } catch (error) {
-        if (error instanceof FaultError) throw new ApiError('invalidParameter', error.message);
-        throw error;
-      }
+      reply.code(201).send(faults.add(request.body as FaultRuleInputType));
     },
   );
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FaultError, type FaultRequest, FaultRules } from '../../src/mock/faults.js';
+import { ApiError } from '../../src/errors.js';
+import { type FaultRequest, FaultRules } from '../../src/mock/faults.js';
 
 const progress: FaultRequest = {
   operation: 'UpdateTaskSpeed',
@@ -121,7 +122,7 @@ describe('FaultRules', () => {
   it('refuses rules that cannot mean anything', () => {
     const rules = new FaultRules();
     const refused = (input: Parameters<FaultRules['add']>[0]) => () => rules.add(input);
-    expect(refused({ first: 1, every_nth: 2, effect: { type: 'drop' } })).toThrow(FaultError);
+    expect(refused({ first: 1, every_nth: 2, effect: { type: 'drop' } })).toThrow(ApiError);
     expect(refused({ seed: 1, effect: { type: 'drop' } })).toThrow('seed only applies with probability');
     expect(refused({ effect: { type: 'latency' } })).toThrow('a latency effect needs latency_ms');
     expect(refused({ effect: { type: 'drop', preset: 'internal' } })).toThrow('only apply to an error effect');
