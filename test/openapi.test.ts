@@ -51,10 +51,13 @@ describe('OpenAPI document', () => {
     ]);
   });
 
-  it('is served at /openapi.json', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+  it('is served at /openapi.json, naming the server it came from', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/openapi.json', headers: { host: '127.0.0.1:9123' } });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual(JSON.parse(committed()));
+    expect(response.json()).toEqual({
+      ...JSON.parse(committed()),
+      servers: [{ url: 'http://127.0.0.1:9123', description: 'This server' }],
+    });
   });
 });
 

@@ -37,7 +37,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
 }
 
 export async function docsRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  // Served with this server's own address, so Swagger UI's "Try it out" reaches it whatever the port.
+  app.get('/openapi.json', { schema: { hide: true } }, (request) => ({
+    ...app.swagger(),
+    servers: [{ url: `${request.protocol}://${request.host}`, description: 'This server' }],
+  }));
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     uiConfig: { url: '/openapi.json', deepLinking: true, validatorUrl: null },
