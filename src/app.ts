@@ -122,10 +122,6 @@ function requestIds(): () => string {
   return () => prefix + (next++).toString(16).padStart(16, '0');
 }
 
-/**
- * Requests Node's HTTP parser refuses (a body longer than its Content-Length, headers too large, ...) never reach
- * Fastify's routing: answer them in the gateway's shape too, on the raw socket, then close it.
- */
 /** Paths of the mock's own API and documentation (and a browser's icon request): never journaled. */
 function isControlUrl(url: string): boolean {
   return (
@@ -150,6 +146,10 @@ function journalRecord(request: FastifyRequest, status: number | null, time: num
   };
 }
 
+/**
+ * Requests Node's HTTP parser refuses (a body longer than its Content-Length, headers too large, ...) never reach
+ * Fastify's routing: answer them in the gateway's shape too, on the raw socket, then close it.
+ */
 function clientError(requestId: string, error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
@@ -251,10 +251,7 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
     const { definition, message, extra } = classify(error, request);
     if (definition.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.debug({ code: definition.code, message }, 'request rejected');
-    const body = extra
-      ? { ...errorBody(definition, message, request.id), ...extra }
-      : errorBody(definition, message, request.id);
-    return sendJson(reply, JSON.stringify(body), definition.status);
+    return sendJson(reply, JSON.stringify(errorBody(definition, message, request.id, extra)), definition.status);
   });
 
   await registerOpenApi(app);

@@ -93,11 +93,20 @@ export interface ErrorBody {
   error_code: string;
   error_msg: string;
   request_id?: string;
+  [extra: string]: unknown;
 }
 
-/** The wire body of an error, gateway errors carrying the request id as the real gateway does. */
-export function errorBody(definition: ErrorDefinition, message: string, requestId: string): ErrorBody {
+/**
+ * The wire body of an error, gateway errors carrying the request id as the real gateway does, and any `extra` fields
+ * the error brings (only the mock's own API adds any).
+ */
+export function errorBody(
+  definition: ErrorDefinition,
+  message: string,
+  requestId: string,
+  extra?: Readonly<Record<string, unknown>>,
+): ErrorBody {
   const body: ErrorBody = { error_code: definition.code, error_msg: message };
   if (definition.source === 'APIGW') body.request_id = requestId;
-  return body;
+  return extra ? Object.assign(body, extra) : body;
 }
