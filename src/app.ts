@@ -20,6 +20,7 @@ import { createWriteQueue } from './db/write-queue.js';
 import { ApiError, ERRORS, type ErrorDefinition, errorBody } from './errors.js';
 import { type Int64Fixup, mayHoldInt64, parseJson, restoreInt64, standInInt64 } from './http/json.js';
 import { sendJson } from './http/reply.js';
+import { operationOf, taskIdOf } from './http/route.js';
 import { createValidators, describeValidationError } from './http/validation.js';
 import { createMockControl, type MockControl } from './mock/control.js';
 import { FaultRules } from './mock/faults.js';
@@ -130,13 +131,12 @@ function isControlUrl(url: string): boolean {
 }
 
 function journalRecord(request: FastifyRequest, status: number | null, time: number): JournalRecord {
-  const params = request.params as { task_id?: string } | undefined;
   return {
     time,
     method: request.method,
     url: request.url,
-    operation: (request.routeOptions.schema?.operationId as string | undefined) ?? null,
-    taskId: params?.task_id ?? null,
+    operation: operationOf(request),
+    taskId: taskIdOf(request),
     status,
     requestId: request.id,
     durationMs: performance.now() - request.startedAt,

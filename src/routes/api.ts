@@ -7,6 +7,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { errorBody } from '../errors.js';
 import { checkCredentials, type SignatureHeader, verifySignature } from '../http/auth.js';
 import { sendJson } from '../http/reply.js';
+import { operationOf, taskIdOf } from '../http/route.js';
 import type { FaultAction, FaultRules } from '../mock/faults.js';
 import type { ProgressReport } from '../repositories/tasks.js';
 import {
@@ -88,10 +89,10 @@ export const apiRoutes: FastifyPluginAsyncTypebox<ApiRoutesOptions> = async (
   app.addHook('preValidation', (request, reply, done) => {
     if (faults.size === 0) return done();
     const action = faults.pick({
-      operation: (request.routeOptions.schema?.operationId as string | undefined) ?? null,
+      operation: operationOf(request),
       method: request.method,
       path: request.url.split('?', 1)[0] as string,
-      taskId: (request.params as { task_id?: string }).task_id ?? null,
+      taskId: taskIdOf(request),
     });
     if (!action) return done();
     request.fault = { rule: action.rule.id, effect: action.rule.effect.type };
