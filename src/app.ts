@@ -244,6 +244,15 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
     done(null, payload);
   });
 
+  // On close: fault delays end early and pending journal waits are answered, each on a connection that closes with
+  // it (the server's close would otherwise wait for those keep-alive connections to time out).
+  const closing = new AbortController();
+  app.addHook('preClose', (done) => {
+    closing.abort();
+    journal.closeWaits();
+    done();
+  });
+
   app.setNotFoundHandler((request) => {
     throw new ApiError('routeNotFound', `${request.method} ${request.url.split('?')[0]}`);
   });
@@ -260,10 +269,11 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
     credentials: config.credentials,
     clock,
     faults,
+    closing: closing.signal,
     // A connection dropped or closed by a fault has no answer to journal on the way out: journal it here.
     onUnanswered: (request) => journal.record(journalRecord(request, null, clock.now())),
   });
-  await app.register(mockRoutes, { mock, prefix: '/_mock' });
+  await app.register(mockRoutes, { mock, closing: closing.signal, prefix: '/_mock' });
   await app.register(docsRoutes);
   if (seed.length > 0) await tasks.putTasks(seed);
   return app;

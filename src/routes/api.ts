@@ -34,6 +34,8 @@ export interface ApiRoutesOptions {
   readonly credentials: ReadonlyMap<string, string>;
   readonly clock: Clock;
   readonly faults: FaultRules;
+  /** Aborted when the server starts closing. */
+  readonly closing: AbortSignal;
   /** Called for a request a fault left without an answer (dropped or closed connection). */
   readonly onUnanswered: (request: FastifyRequest) => void;
 }
@@ -77,15 +79,10 @@ function applyFault(
 
 export const apiRoutes: FastifyPluginAsyncTypebox<ApiRoutesOptions> = async (
   app,
-  { tasks, credentials, clock, faults, onUnanswered },
+  { tasks, credentials, clock, faults, closing, onUnanswered },
 ) => {
   // Fault rules apply once the body is read (so the journal shows it) and before signatures and schemas are checked:
   // a faulted request reaches no handler and stores nothing. Delays end early when the server closes.
-  const closing = new AbortController();
-  app.addHook('preClose', (done) => {
-    closing.abort();
-    done();
-  });
   app.addHook('preValidation', (request, reply, done) => {
     if (faults.size === 0) return done();
     const action = faults.pick({
@@ -99,14 +96,14 @@ export const apiRoutes: FastifyPluginAsyncTypebox<ApiRoutesOptions> = async (
     request.log.debug({ fault: request.fault, delayMs: action.delayMs }, 'fault rule fired');
     const go = () => {
       try {
-        if (closing.signal.aborted) reply.header('connection', 'close');
+        if (closing.aborted) reply.header('connection', 'close');
         if (!applyFault(action, request, reply, onUnanswered)) done();
       } catch (error) {
         done(error as Error);
       }
     };
     if (action.delayMs <= 0) return go();
-    sleep(action.delayMs, undefined, { signal: closing.signal }).then(go, go);
+    sleep(action.delayMs, undefined, { signal: closing }).then(go, go);
   });
 
   // Authentication happens before the body is read, as at the gateway; verifying a signature needs the body, so

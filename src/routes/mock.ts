@@ -28,6 +28,8 @@ import { PACKAGE } from '../version.js';
 
 export interface MockRoutesOptions {
   readonly mock: MockControl;
+  /** Aborted when the server starts closing (pending waits are then answered 408). */
+  readonly closing: AbortSignal;
 }
 
 /** Times the clock may be set to: every date field and ISO rendering stays valid. */
@@ -55,17 +57,9 @@ function filterOf(query: {
   };
 }
 
-export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (app, { mock }) => {
+export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (app, { mock, closing }) => {
   const { tasks, journal, faults, clock } = mock;
   const startedAt = performance.now();
-  // Pending waits are answered (408) when the server closes, on connections that close with them: the server's
-  // close would otherwise wait for those keep-alive connections to time out.
-  let closing = false;
-  app.addHook('preClose', (done) => {
-    closing = true;
-    journal.closeWaits();
-    done();
-  });
 
   app.put(
     '/tasks/:task_id',
@@ -202,7 +196,7 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
           stringifyJson({ count: result.entries.length, requests: result.entries }),
         );
       }
-      if (closing) reply.header('connection', 'close');
+      if (closing.aborted) reply.header('connection', 'close');
       throw new ApiError('waitTimeout', `${result.count} of ${count} arrived within ${timeout_ms} ms`, {
         count: result.count,
       });

@@ -272,3 +272,19 @@ describe('fault effects on the wire', () => {
     expect(mock.progress('task-1')).toEqual([]);
   });
 });
+
+describe('fault delays and server close', () => {
+  it('a delayed request goes on at once when the server closes, so close is not held up', async () => {
+    const mock = await startMock({ seed: [sampleTask('task-1')] });
+    mock.faults.add({ operation: 'ShowTask', effect: { type: 'latency', latency_ms: 60_000 } });
+    const pending = rawRequest(`${mock.url}/v3/tasks/task-1`, 'GET');
+    // Let the request arrive and start its delay.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = performance.now();
+    await mock.close();
+    expect(performance.now() - started).toBeLessThan(5000);
+    const result = await pending;
+    expect(result.status).toBe(200);
+    expect(result.ms).toBeLessThan(10_000);
+  });
+});
