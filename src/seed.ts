@@ -1,14 +1,14 @@
 // Seed files: a JSON array of tasks, or {"tasks": [...]}, each in the ShowTask shape with an id.
 import { readFileSync } from 'node:fs';
-import type { ValidateFunction } from 'ajv';
 import { parseJson, restoreInt64, standInInt64 } from './http/json.js';
-import { createValidators, describeValidationError } from './http/validation.js';
+import { createChecker } from './http/validation.js';
 import { SeedTask } from './schemas/index.js';
 import type { TaskDocument } from './services/tasks.js';
 
 export class SeedError extends Error {}
 
-let validateSeedTask: ValidateFunction | undefined;
+/** Compiled on first use only: the schema is large, and most starts have no seed. */
+const checkSeedTask = createChecker(SeedTask as object, 'task');
 
 /** Checks and returns the tasks of a seed document (already parsed). Throws SeedError naming the bad task. */
 export function seedTasks(document: unknown): TaskDocument[] {
@@ -18,16 +18,10 @@ export function seedTasks(document: unknown): TaskDocument[] {
       ? (document as { tasks: unknown[] }).tasks
       : undefined;
   if (!list) throw new SeedError('a seed must be an array of tasks or an object with a "tasks" array');
-  if (list.length === 0) return [];
-  // Compiled on first use only: the schema is large, and most starts have no seed.
-  validateSeedTask ??= createValidators().body.compile(SeedTask as object);
-  const validate: ValidateFunction = validateSeedTask;
   return list.map((task, index) => {
     const fixups = standInInt64(task);
-    if (!validate(task)) {
-      const first = validate.errors?.[0];
-      throw new SeedError(`task ${index}: ${first ? describeValidationError(first, 'task') : 'invalid'}`);
-    }
+    const problem = checkSeedTask(task);
+    if (problem !== undefined) throw new SeedError(`task ${index}: ${problem}`);
     restoreInt64(fixups);
     return task as TaskDocument;
   });

@@ -1,11 +1,10 @@
 // Starting sms-mock inside a test process: an ephemeral port on 127.0.0.1, an in-memory database, no logs, and
 // helpers that drive the mock-only features directly (the same objects the /_mock routes use, without HTTP).
-import type { ValidateFunction } from 'ajv';
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from './clock.js';
 import { ApiError, ERRORS } from './errors.js';
 import { parseJson } from './http/json.js';
-import { createValidators, describeValidationError } from './http/validation.js';
+import { createChecker } from './http/validation.js';
 import type { FaultRule, FaultRuleInput } from './mock/faults.js';
 import type { JournalEntry, JournalFilter } from './mock/journal.js';
 import type { ProgressSample } from './repositories/tasks.js';
@@ -95,7 +94,7 @@ function toFilter(filter: RequestFilter = {}): JournalFilter {
   };
 }
 
-let validateRule: ValidateFunction | undefined;
+const checkRule = createChecker(FaultRuleSchema as object, 'rule');
 
 /** Starts sms-mock in this process. Call `close()` when done (an `afterAll`/`after` hook). */
 export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
@@ -142,12 +141,8 @@ export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
     },
     faults: {
       add(rule) {
-        validateRule ??= createValidators().body.compile(FaultRuleSchema as object);
-        const validate: ValidateFunction = validateRule;
-        if (!validate(rule)) {
-          const first = validate.errors?.[0];
-          throw new TypeError(`invalid fault rule: ${first ? describeValidationError(first, 'rule') : 'invalid'}`);
-        }
+        const problem = checkRule(rule);
+        if (problem !== undefined) throw new TypeError(`invalid fault rule: ${problem}`);
         return faults.add(rule);
       },
       list: () => faults.list(),

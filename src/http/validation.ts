@@ -17,8 +17,11 @@ export interface Validators {
   readonly compiler: FastifySchemaCompiler<unknown>;
 }
 
+/** Bodies are checked as sent: no coercion, no defaults filled in. */
+const BODY_OPTIONS: Options = { coerceTypes: false, useDefaults: false, removeAdditional: false };
+
 export function createValidators(): Validators {
-  const body = createAjv({ coerceTypes: false, useDefaults: false, removeAdditional: false });
+  const body = createAjv(BODY_OPTIONS);
   const other = createAjv({ coerceTypes: true, useDefaults: true, removeAdditional: false });
   return {
     body,
@@ -79,4 +82,21 @@ export function describeValidationError(error: ErrorObject, context: string): st
     default:
       return `${field} ${error.message ?? 'is invalid'}`;
   }
+}
+
+let checkerAjv: Ajv | undefined;
+
+/**
+ * Checks a value that arrives outside a request (a seed task, a fault rule given in-process) against a schema with
+ * the body rules, compiled on first use. Answers the first error as a sentence naming the field, or undefined.
+ */
+export function createChecker(schema: object, context: string): (value: unknown) => string | undefined {
+  let validate: ValidateFunction | undefined;
+  return (value) => {
+    checkerAjv ??= createAjv(BODY_OPTIONS);
+    validate ??= checkerAjv.compile(schema);
+    if (validate(value)) return undefined;
+    const first = validate.errors?.[0];
+    return first ? describeValidationError(first, context) : `${context} is invalid`;
+  };
 }
