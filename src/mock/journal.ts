@@ -225,27 +225,24 @@ export class Journal {
    * `timeoutMs` has passed, or when the journal is closed. Entries that leave the ring meanwhile still count.
    */
   wait(filter: JournalFilter, count: number, timeoutMs: number): Promise<WaitResult> {
-    const matches = matcher(filter);
-    const result = (satisfied: boolean): WaitResult => {
+    const result = (satisfied: boolean, seen: number): WaitResult => {
       const entries = this.#stored(filter);
-      return { satisfied, count: Math.max(seen(), entries.length), entries: entries.map(render) };
+      return { satisfied, count: Math.max(seen, entries.length), entries: entries.map(render) };
     };
-    let waiter: Waiter | undefined;
-    const seen = () => waiter?.seen ?? 0;
     const already = this.count(filter);
-    if (already >= count) return Promise.resolve(result(true));
+    if (already >= count) return Promise.resolve(result(true, already));
     return new Promise((resolve) => {
-      const timer = setTimeout(() => waiter?.settle(false), timeoutMs);
-      waiter = {
-        matches,
+      const waiter: Waiter = {
+        matches: matcher(filter),
         wanted: count,
         seen: already,
         settle: (satisfied) => {
           clearTimeout(timer);
-          this.#waiters.delete(waiter as Waiter);
-          resolve(result(satisfied));
+          this.#waiters.delete(waiter);
+          resolve(result(satisfied, waiter.seen));
         },
       };
+      const timer = setTimeout(() => waiter.settle(false), timeoutMs);
       this.#waiters.add(waiter);
     });
   }
