@@ -9,6 +9,8 @@ const SCHEME = 'SDK-HMAC-SHA256';
 const MAX_TOKEN_LENGTH = 16384;
 /** The gateway accepts an X-Sdk-Date within 15 minutes of its own clock. */
 const DATE_WINDOW_MS = 15 * 60 * 1000;
+const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+const EMPTY = Buffer.alloc(0);
 
 export interface SignatureHeader {
   readonly access: string;
@@ -62,6 +64,24 @@ export interface SignedRequest {
   readonly body: Buffer | undefined;
 }
 
+/**
+ * The payload hash of the canonical request: the body's own SHA-256, unless the client signed an
+ * `X-Sdk-Content-Sha256` header, which the SDKs then put in its place. A declared value counts only when it is signed
+ * (otherwise anyone could pair a captured signature with another body) and only when it is the body's real hash or
+ * `UNSIGNED-PAYLOAD` (what the SDKs declare for bodies they do not hash); any other value leaves the real hash, so
+ * the signature fails.
+ */
+function payloadHashOf(request: SignedRequest, signedHeaders: readonly string[]): string {
+  const actual = createHash('sha256')
+    .update(request.body ?? EMPTY)
+    .digest('hex');
+  const declared = request.headers['x-sdk-content-sha256'];
+  if (typeof declared !== 'string' || !signedHeaders.includes('x-sdk-content-sha256')) return actual;
+  // The Python SDK hashes an empty body as such whatever the header says.
+  if (request.body === undefined || request.body.length === 0) return actual;
+  return declared === UNSIGNED_PAYLOAD || declared.toLowerCase() === actual ? declared : actual;
+}
+
 export function canonicalRequest(request: SignedRequest, signedHeaders: readonly string[]): string {
   const q = request.url.indexOf('?');
   const rawPath = q === -1 ? request.url : request.url.slice(0, q);
@@ -84,13 +104,7 @@ export function canonicalRequest(request: SignedRequest, signedHeaders: readonly
       return `${name}:${(Array.isArray(value) ? value.join(',') : (value ?? '')).trim()}\n`;
     })
     .join('');
-  const declared = request.headers['x-sdk-content-sha256'];
-  const payloadHash =
-    typeof declared === 'string'
-      ? declared
-      : createHash('sha256')
-          .update(request.body ?? Buffer.alloc(0))
-          .digest('hex');
+  const payloadHash = payloadHashOf(request, signedHeaders);
   return [request.method, uri, query, headerLines, signedHeaders.join(';'), payloadHash].join('\n');
 }
 
@@ -123,8 +137,17 @@ export function verifySignature(
   if (secretKey === undefined) throw new ApiError('unauthorized', 'Get secretKey failed');
   const sdkDate = String(request.headers['x-sdk-date'] ?? '');
   const signedAt = parseSdkDate(sdkDate);
-  if (Number.isNaN(signedAt) || !clocks.some((clock) => Math.abs(clock.now() - signedAt) <= DATE_WINDOW_MS)) {
-    throw new ApiError('unauthorized', 'verify aksk signature fail');
+  // Clock skew gets its own message: otherwise it looks exactly like a wrong key or a tampered request.
+  if (Number.isNaN(signedAt)) {
+    const shown = sdkDate.length > 64 ? `${sdkDate.slice(0, 64)}...` : sdkDate;
+    throw new ApiError('unauthorized', `X-Sdk-Date '${shown}' is not of the form YYYYMMDDTHHMMSSZ`);
+  }
+  if (!clocks.some((clock) => Math.abs(clock.now() - signedAt) <= DATE_WINDOW_MS)) {
+    const times = [...new Set(clocks.map((clock) => new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z')))];
+    throw new ApiError(
+      'unauthorized',
+      `X-Sdk-Date ${sdkDate} is more than 15 minutes from the server's time (${times.join(' or ')})`,
+    );
   }
   let expected: string;
   try {
