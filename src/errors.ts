@@ -62,8 +62,27 @@ export const ERRORS = {
   badRequest: { status: 400, code: 'APIGW.0201', message: 'Bad request', source: 'APIGW' },
   /** `/_mock/requests/wait` ran out of time. */
   waitTimeout: { status: 408, code: 'MOCK.0408', message: 'Timed out waiting for requests', source: 'MOCK' },
+  /** A pending `/_mock/requests/wait` answered early: the same outcome for its client as running out of time. */
+  waitClosing: {
+    status: 408,
+    code: 'MOCK.0408',
+    message: 'Stopped waiting for requests, the server is closing',
+    source: 'MOCK',
+  },
+  /** `/_mock/requests/wait` while as many waits as the journal allows are pending. */
+  tooManyWaits: { status: 429, code: 'MOCK.0429', message: 'Too many pending waits', source: 'MOCK' },
   /** `/_mock/faults/{id}` names no rule. */
   faultNotFound: { status: 404, code: 'MOCK.0404', message: 'No fault rule with that id', source: 'MOCK' },
+  /**
+   * The mock's own database refuses writes (disk full, file read-only, deleted or replaced): a fault of the mock's
+   * environment, not an answer the real service gives. The detail says what happened.
+   */
+  storeUnavailable: {
+    status: 503,
+    code: 'MOCK.0503',
+    message: "The mock's database cannot be written",
+    source: 'MOCK',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorName = keyof typeof ERRORS;
