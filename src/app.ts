@@ -16,7 +16,7 @@ import Fastify, {
 import { type Clock, MockClock } from './clock.js';
 import { type Config, DEFAULTS } from './config.js';
 import type { Db } from './db/database.js';
-import { createWriteQueue } from './db/write-queue.js';
+import { createWriteQueue, type WriteQueue } from './db/write-queue.js';
 import { ApiError, ERRORS, type ErrorDefinition, errorBody } from './errors.js';
 import { type Int64Fixup, mayHoldInt64, parseJson, restoreInt64, standInInt64 } from './http/json.js';
 import { sendJson } from './http/reply.js';
@@ -47,6 +47,8 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     tasks: TaskService;
+    /** Every write goes through it; its health() is the store's. */
+    store: WriteQueue;
     mock: MockControl;
   }
 }
@@ -186,9 +188,10 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
   const validators = createValidators();
   app.setValidatorCompiler(validators.compiler);
 
+  const writes = createWriteQueue(db, { log: app.log });
   const tasks = createTaskService({
     tasks: createTaskRepository(db),
-    writes: createWriteQueue(db),
+    writes,
     clock,
     render: createTaskRenderer(),
     autoCreate: config.autoCreate,
@@ -198,6 +201,7 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
   const mock = createMockControl({ tasks, journal, faults, clock, seed });
   app.decorate('tasks', tasks);
   app.decorate('mock', mock);
+  app.decorate('store', writes);
   app.decorateRequest('int64Fixups', null);
   app.decorateRequest('rawBody', null);
   app.decorateRequest('bodyText', null);
@@ -258,8 +262,12 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { definition, message, extra } = classify(error, request);
-    if (definition.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.debug({ code: definition.code, message }, 'request rejected');
+    // A store that cannot be written was logged once, loudly, when it turned so: not again for every refused request.
+    if (definition.status >= 500 && definition !== ERRORS.storeUnavailable) {
+      request.log.error({ err: error }, 'request failed');
+    } else {
+      request.log.debug({ code: definition.code, message }, 'request rejected');
+    }
     return sendJson(reply, JSON.stringify(errorBody(definition, message, request.id, extra)), definition.status);
   });
 

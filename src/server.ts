@@ -1,4 +1,5 @@
-// Runs sms-mock as a server: opens and migrates the database, loads the seed, builds the app and listens.
+// Runs sms-mock as a server: opens the database (held by this process alone) and migrates it, loads the seed, builds
+// the app and listens.
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Clock } from './clock.js';
@@ -27,6 +28,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const config: Config = { ...DEFAULTS, ...options };
   const seed = [...(config.seed ? readSeedFile(config.seed) : []), ...(options.seedTasks ?? [])];
   const db = openDatabase({ path: config.db });
+  // A reset empties the whole store, tasks from earlier runs included: say so before anyone relies on them.
+  const earlier = db.memory ? 0 : (db.prepare('SELECT COUNT(*) FROM tasks').pluck().get() as number);
   let app: FastifyInstance;
   try {
     app = await buildApp({
@@ -36,6 +39,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
+    if (earlier > 0) {
+      app.log.warn(
+        { db: db.name, tasks: earlier },
+        `${earlier} task${earlier === 1 ? '' : 's'} already in ${db.name}; a reset deletes them`,
+      );
+    }
     if (config.seed) app.log.info({ seed: config.seed, tasks: seed.length }, 'seed loaded');
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {

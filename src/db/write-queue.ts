@@ -49,8 +49,8 @@ const HEALTHY: StoreHealth = { ok: true };
 
 /**
  * SQLite keeps writing to a file that was unlinked or replaced under it: answered with 200, gone at the next start.
- * Comparing the path's device and inode with the open file's catches that; a stat costs about 4 µs, paid once per
- * batch (not per request), against a transaction's tens of microseconds.
+ * Comparing the path's device and inode with the open file's catches that. A stat costs 4-7 µs, paid once per batch
+ * (not per request): about 4% of a batch holding a single write (~150 µs), less as batches grow.
  */
 function fileWatch(db: Db): () => string | undefined {
   if (db.memory || db.name === '') return () => undefined;

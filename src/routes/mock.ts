@@ -21,6 +21,7 @@ import {
   HealthResponse,
   JournalQuery,
   JournalResponse,
+  UnhealthyResponse,
   WaitQuery,
   WaitTimeoutResponse,
 } from '../schemas/mock.js';
@@ -307,11 +308,16 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
     {
       schema: {
         operationId: 'MockHealth',
-        summary: 'Readiness probe: 200 once the server answers requests',
+        summary: 'Readiness probe: 200 once the server answers requests, 503 while its database cannot be written',
         tags,
-        response: { 200: HealthResponse },
+        response: { 200: HealthResponse, 503: UnhealthyResponse },
       },
     },
-    () => ({ status: 'ok' as const, version: PACKAGE.version, uptime_ms: Math.round(performance.now() - startedAt) }),
+    () => {
+      const about = { version: PACKAGE.version, uptime_ms: Math.round(performance.now() - startedAt) };
+      const store = app.store.health();
+      if (store.ok) return { status: 'ok' as const, ...about, store };
+      throw new ApiError('storeUnavailable', store.error, { status: 'unhealthy', ...about, store });
+    },
   );
 };

@@ -154,8 +154,29 @@ export const ClockUpdate = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
+const StoreHealth = Type.Object(
+  {
+    ok: Type.Boolean({ description: 'Whether the database takes writes.' }),
+    error: Type.Optional(Type.String({ description: 'Why it does not (disk full, file read-only or deleted, ...).' })),
+  },
+  { description: "The mock's database: the outcome of the last write, and whether its file is still in place." },
+);
+
 export const HealthResponse = Type.Object({
   status: Type.Literal('ok'),
   version: Type.String(),
   uptime_ms: Type.Integer(),
+  store: StoreHealth,
 });
+
+export const UnhealthyResponse = Type.Object(
+  {
+    error_code: Type.String({ description: 'MOCK.0503' }),
+    error_msg: Type.String(),
+    status: Type.Literal('unhealthy'),
+    version: Type.String(),
+    uptime_ms: Type.Integer(),
+    store: StoreHealth,
+  },
+  { description: 'The server answers, but its database cannot be written: every write gets 503 MOCK.0503.' },
+);

@@ -112,7 +112,7 @@ describe('GET /_mock/health', () => {
     const response = await t.app.inject({ method: 'GET', url: '/_mock/health' });
     expect(response.statusCode).toBe(200);
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    expect(response.json()).toEqual({ status: 'ok', version, uptime_ms: expect.any(Number) });
+    expect(response.json()).toEqual({ status: 'ok', version, uptime_ms: expect.any(Number), store: { ok: true } });
     expect((await t.app.inject({ method: 'HEAD', url: '/_mock/health' })).statusCode).toBe(200);
   });
 });
