@@ -2,8 +2,6 @@
 // plumbing they share (JSON parsing that keeps int64 exact, validation, vendor-shaped errors, request ids, the request
 // journal). Never listens by itself.
 import { randomBytes } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
-import type { Socket } from 'node:net';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
@@ -18,11 +16,19 @@ import { type Config, DEFAULTS } from './config.js';
 import type { Db } from './db/database.js';
 import { createWriteQueue, type WriteQueue } from './db/write-queue.js';
 import { ApiError, ERRORS, type ErrorDefinition, errorBody } from './errors.js';
-import { type Int64Fixup, mayHoldInt64, parseJson, restoreInt64, standInInt64 } from './http/json.js';
+import { createHttpServer, refuseUnreadable } from './http/connection.js';
+import {
+  type Int64Fixup,
+  JsonDepthError,
+  mayHoldInt64,
+  parseJson,
+  restoreInt64,
+  standInInt64,
+} from './http/json.js';
 import { sendJson } from './http/reply.js';
 import { operationOf, taskIdOf } from './http/route.js';
 import { createValidators, describeValidationError } from './http/validation.js';
-import { createMockControl, type MockControl } from './mock/control.js';
+import { createMockControl, type MockControl, type StartState } from './mock/control.js';
 import { FaultRules } from './mock/faults.js';
 import { type FaultMark, Journal, type JournalRecord } from './mock/journal.js';
 import { createTaskRepository } from './repositories/tasks.js';
@@ -31,6 +37,7 @@ import { docsRoutes, registerOpenApi } from './routes/docs.js';
 import { mockRoutes } from './routes/mock.js';
 import { createTaskRenderer } from './schemas/index.js';
 import { createTaskService, type TaskDocument, type TaskService } from './services/tasks.js';
+import { PACKAGE } from './version.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -53,7 +60,8 @@ declare module 'fastify' {
   }
 }
 
-export type AppConfig = Pick<Config, 'autoCreate' | 'bodyLimit' | 'credentials'> & Partial<Pick<Config, 'journalSize'>>;
+export type AppConfig = Pick<Config, 'autoCreate' | 'bodyLimit' | 'credentials'> &
+  Partial<Pick<Config, 'journalSize' | 'journalBytes'>>;
 
 export interface AppOptions {
   readonly config: AppConfig;
@@ -64,6 +72,8 @@ export interface AppOptions {
   readonly seed?: readonly TaskDocument[];
   /** A pino logger; none (silent) when omitted. */
   readonly logger?: FastifyBaseLogger;
+  /** Fault rules and clock in force at start and put back by every reset. */
+  readonly start?: StartState;
 }
 
 function classify(
@@ -125,10 +135,15 @@ function requestIds(): () => string {
   return () => prefix + (next++).toString(16).padStart(16, '0');
 }
 
-/** Paths of the mock's own API and documentation (and a browser's icon request): never journaled. */
+/** Paths of the mock's own API and documentation (the root, a browser's icon request): never journaled. */
 function isControlUrl(url: string): boolean {
   return (
-    url.startsWith('/_mock') || url.startsWith('/docs') || url.startsWith('/openapi.json') || url === '/favicon.ico'
+    url.startsWith('/_mock') ||
+    url.startsWith('/docs') ||
+    url.startsWith('/openapi.json') ||
+    url === '/favicon.ico' ||
+    url === '/' ||
+    url.startsWith('/?')
   );
 }
 
@@ -148,24 +163,14 @@ function journalRecord(request: FastifyRequest, status: number | null, time: num
   };
 }
 
-/**
- * Requests Node's HTTP parser refuses (a body longer than its Content-Length, headers too large, ...) never reach
- * Fastify's routing: answer them in the gateway's shape too, on the raw socket, then close it.
- */
-function clientError(requestId: string, error: Error & { code?: string }, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const body = JSON.stringify(errorBody({ ...ERRORS.badRequest, status }, ERRORS.badRequest.message, requestId));
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy(error);
-}
-
-export async function buildApp({ config, db, clock: source, seed = [], logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  db,
+  clock: source,
+  seed = [],
+  logger,
+  start,
+}: AppOptions): Promise<FastifyInstance> {
   const clock = new MockClock(source);
   const newRequestId = requestIds();
   const app = Fastify({
@@ -173,7 +178,12 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
     genReqId: newRequestId,
-    clientErrorHandler: (error, socket) => clientError(newRequestId(), error, socket),
+    // Requests of one connection run in turn, and what Node's HTTP layer would answer by itself is in the gateway's
+    // shape: see connection.ts.
+    serverFactory: (handler, options) => createHttpServer(handler, { newRequestId, fastify: options }),
+    clientErrorHandler: (error, socket) => refuseUnreadable(newRequestId(), error, socket),
+    // Fastify's own 503 during shutdown is not in the gateway's shape: the onRequest hook below answers instead.
+    return503OnClosing: false,
     // A path that does not decode (`/v3/tasks/%`) is refused before routing: in the gateway's shape as well.
     frameworkErrors: (error, request, reply) => {
       reply.header('x-request-id', request.id);
@@ -196,9 +206,19 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
     render: createTaskRenderer(),
     autoCreate: config.autoCreate,
   });
-  const journal = new Journal(config.journalSize ?? DEFAULTS.journalSize);
-  const faults = new FaultRules();
-  const mock = createMockControl({ tasks, journal, faults, clock, seed });
+  // The operations the emulated routes serve, as their operationIds: what journal filters and fault rules may name.
+  // Filled in as the routes are registered below, read only once requests arrive.
+  const operations = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    const operationId = route.schema?.operationId as string | undefined;
+    if (operationId !== undefined && !isControlUrl(route.url)) operations.add(operationId);
+  });
+  const journal = new Journal(config.journalSize ?? DEFAULTS.journalSize, {
+    maxBytes: config.journalBytes ?? DEFAULTS.journalBytes,
+    operations,
+  });
+  const faults = new FaultRules(operations);
+  const mock = createMockControl({ tasks, journal, faults, clock, seed, ...(start ? { start } : {}) });
   app.decorate('tasks', tasks);
   app.decorate('mock', mock);
   app.decorate('store', writes);
@@ -220,7 +240,8 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
     let value: unknown;
     try {
       value = parseJson(text, longDigits);
-    } catch {
+    } catch (error) {
+      if (error instanceof JsonDepthError) return done(new ApiError('invalidParameter', error.message), undefined);
       return done(new ApiError('malformedBody'), undefined);
     }
     if (longDigits) {
@@ -256,6 +277,17 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
     journal.closeWaits();
     done();
   });
+  // A request that still arrives on an open connection during shutdown is refused (Fastify already set
+  // Connection: close on it), before anything else looks at it.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!closing.signal.aborted) return done();
+    const body = errorBody(
+      ERRORS.shuttingDown,
+      `${ERRORS.shuttingDown.message}: the server is shutting down`,
+      request.id,
+    );
+    sendJson(reply, JSON.stringify(body), ERRORS.shuttingDown.status);
+  });
 
   app.setNotFoundHandler((request) => {
     throw new ApiError('routeNotFound', `${request.method} ${request.url.split('?')[0]}`);
@@ -283,6 +315,15 @@ export async function buildApp({ config, db, clock: source, seed = [], logger }:
   });
   await app.register(mockRoutes, { mock, closing: closing.signal, prefix: '/_mock' });
   await app.register(docsRoutes);
+  // Someone opening the server's address in a browser wants the documentation, not a 404.
+  app.get('/', { schema: { hide: true } }, () => ({
+    name: PACKAGE.name,
+    version: PACKAGE.version,
+    docs: '/docs',
+    openapi: '/openapi.json',
+    health: '/_mock/health',
+  }));
+  mock.applyStart();
   if (seed.length > 0) await tasks.putTasks(seed);
   return app;
 }

@@ -60,6 +60,8 @@ export const ERRORS = {
   bodyTooLarge: { status: 413, code: 'APIGW.0201', message: 'Request entity too large', source: 'APIGW' },
   /** A request the gateway cannot read at all. */
   badRequest: { status: 400, code: 'APIGW.0201', message: 'Bad request', source: 'APIGW' },
+  /** A request that arrives while the server shuts down (the gateway's code for a backend it cannot reach). */
+  shuttingDown: { status: 503, code: 'APIGW.0201', message: 'Backend unavailable', source: 'APIGW' },
   /** `/_mock/requests/wait` ran out of time. */
   waitTimeout: { status: 408, code: 'MOCK.0408', message: 'Timed out waiting for requests', source: 'MOCK' },
   /** A pending `/_mock/requests/wait` answered early: the same outcome for its client as running out of time. */
