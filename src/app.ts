@@ -12,7 +12,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { type Clock, MockClock } from './clock.js';
-import { type Config, DEFAULTS } from './config.js';
+import { type Config, DEFAULTS, MAX_BODY_LIMIT } from './config.js';
 import type { Db } from './db/database.js';
 import { createWriteQueue, type WriteQueue } from './db/write-queue.js';
 import { ApiError, ERRORS, type ErrorDefinition, errorBody } from './errors.js';
@@ -171,6 +171,12 @@ export async function buildApp({
   logger,
   start,
 }: AppOptions): Promise<FastifyInstance> {
+  // startMock() and other embedders pass the limit without the command line's checks.
+  if (!Number.isSafeInteger(config.bodyLimit) || config.bodyLimit < 1 || config.bodyLimit > MAX_BODY_LIMIT) {
+    throw new RangeError(
+      `bodyLimit must be an integer from 1 to ${MAX_BODY_LIMIT} (256 MiB), got ${String(config.bodyLimit)}`,
+    );
+  }
   const clock = new MockClock(source);
   const newRequestId = requestIds();
   const app = Fastify({

@@ -16,7 +16,25 @@ export interface Config {
   readonly credentials: ReadonlyMap<string, string>;
   /** How many requests the journal keeps (the oldest leave first). */
   readonly journalSize: number;
+  /** Bytes the journal's entries may take, counted over bodies, urls and headers (the oldest leave first). */
+  readonly journalBytes: number;
+  /** JSON file of fault rules in force at start (and again after every reset). */
+  readonly faults: string | undefined;
+  /** Where the mock clock stands at start and after every reset (epoch ms); the system time when undefined. */
+  readonly clockTime: number | undefined;
+  /** Whether the mock clock stands still at start and after every reset. */
+  readonly clockFrozen: boolean;
+  /** How long a shutdown waits for open requests before cutting their connections, in ms. */
+  readonly graceMs: number;
+  /** File the bound port is written to once listening (removed on shutdown). */
+  readonly portFile: string | undefined;
 }
+
+/**
+ * The largest --body-limit accepted. A body is read into one string before it is parsed, and V8 cannot hold a string
+ * of more than about 512 Mi characters: a larger limit would let a body through that can only fail with a 500.
+ */
+export const MAX_BODY_LIMIT = 256 * 1024 * 1024;
 
 export const DEFAULTS: Config = {
   host: '127.0.0.1',
@@ -28,6 +46,12 @@ export const DEFAULTS: Config = {
   bodyLimit: 1024 * 1024,
   credentials: new Map(),
   journalSize: 1000,
+  journalBytes: 64 * 1024 * 1024,
+  faults: undefined,
+  clockTime: undefined,
+  clockFrozen: false,
+  graceMs: 10_000,
+  portFile: undefined,
 };
 
 export const USAGE = `Usage: sms-mock [options]
@@ -41,9 +65,18 @@ Options (each also read from the environment variable shown):
   --seed FILE           JSON tasks to insert or replace at start-up (SMS_MOCK_SEED)
   --auto-create         unknown task ids on UpdateTask and progress reports create a READY task (SMS_MOCK_AUTO_CREATE)
   --log-level LEVEL     fatal, error, warn, info, debug (every request), trace, silent (SMS_MOCK_LOG_LEVEL, default info)
-  --body-limit BYTES    largest request body accepted (SMS_MOCK_BODY_LIMIT, default 1048576)
+  --body-limit BYTES    largest request body accepted, at most 268435456 = 256 MiB (SMS_MOCK_BODY_LIMIT,
+                        default 1048576)
   --credentials AK:SK   verify SDK-HMAC-SHA256 signatures with these keys; comma-separated pairs (SMS_MOCK_CREDENTIALS)
   --journal-size N      requests kept in the request journal (SMS_MOCK_JOURNAL_SIZE, default 1000)
+  --journal-bytes BYTES memory the journal's entries may take (SMS_MOCK_JOURNAL_BYTES, default 67108864 = 64 MiB)
+  --faults FILE         JSON fault rules in force at start and after every reset (SMS_MOCK_FAULTS)
+  --clock TIME          ISO 8601 time the mock clock starts at, and is set back to by a reset (SMS_MOCK_CLOCK)
+  --clock-frozen        the mock clock stands still (at --clock, or at the start time) (SMS_MOCK_CLOCK_FROZEN)
+  --port-file FILE      write the bound port to FILE once listening; removed on exit (SMS_MOCK_PORT_FILE)
+  --grace-ms MS         on SIGINT/SIGTERM, wait this long for open requests, then cut them (SMS_MOCK_GRACE_MS,
+                        default 10000); a second signal exits at once
+  -v, --version         print the version
   -h, --help            show this help
 `;
 
@@ -65,21 +98,39 @@ function parseInteger(value: string, name: string, min: number, max: number): nu
   return n;
 }
 
-export function parseCredentials(value: string): Map<string, string> {
+/** Times the mock clock may stand at (as PUT /_mock/clock allows). */
+const CLOCK_MAX = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function parseTime(value: string, name: string): number {
+  // The same shape as PUT /_mock/clock takes: a date-time with a zone, so no run depends on the machine's time zone.
+  const ms = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/i.test(value)
+    ? Date.parse(value)
+    : Number.NaN;
+  if (!(ms >= 0 && ms <= CLOCK_MAX)) {
+    throw new ConfigError(
+      `${name} must be an ISO 8601 time with a zone between 1970 and 9999, such as 2030-01-01T00:00:00Z, got '${value}'`,
+    );
+  }
+  return ms;
+}
+
+export function parseCredentials(value: string, name = 'credentials'): Map<string, string> {
   const credentials = new Map<string, string>();
   for (const pair of value
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean)) {
     const colon = pair.indexOf(':');
-    if (colon <= 0 || colon === pair.length - 1)
-      throw new ConfigError(`credentials must be AK:SK pairs, got '${pair}'`);
+    if (colon <= 0 || colon === pair.length - 1) throw new ConfigError(`${name} must be AK:SK pairs, got '${pair}'`);
     credentials.set(pair.slice(0, colon), pair.slice(colon + 1));
   }
   return credentials;
 }
 
-export type ParsedCommand = { help: true } | { help: false; config: Config };
+export type ParsedCommand =
+  | { help: true }
+  | { help: false; version: true }
+  | { help: false; version: false; config: Config };
 
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommand {
   let values: Record<string, string | boolean | undefined>;
@@ -96,6 +147,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
         'body-limit': { type: 'string' },
         credentials: { type: 'string' },
         'journal-size': { type: 'string' },
+        'journal-bytes': { type: 'string' },
+        faults: { type: 'string' },
+        clock: { type: 'string' },
+        'clock-frozen': { type: 'boolean' },
+        'port-file': { type: 'string' },
+        'grace-ms': { type: 'string' },
+        version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -105,6 +163,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
     throw new ConfigError((error as Error).message);
   }
   if (values.help) return { help: true };
+  if (values.version) return { help: false, version: true };
 
   const pick = (flag: string, variable: string): string | undefined => {
     const fromFlag = values[flag];
@@ -112,30 +171,64 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
     const fromEnv = env[variable];
     return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
   };
+  /** The name a value was given under, for messages: the flag when it was given, else its variable. */
+  const nameOf = (flag: string, variable: string): string =>
+    typeof values[flag] === 'string' ? `--${flag}` : variable;
 
   const port = pick('port', 'SMS_MOCK_PORT');
   const bodyLimit = pick('body-limit', 'SMS_MOCK_BODY_LIMIT');
   const logLevel = pick('log-level', 'SMS_MOCK_LOG_LEVEL') ?? DEFAULTS.logLevel;
-  if (!LOG_LEVELS.has(logLevel)) throw new ConfigError(`log level must be one of ${[...LOG_LEVELS].join(', ')}`);
+  if (!LOG_LEVELS.has(logLevel)) {
+    throw new ConfigError(
+      `${nameOf('log-level', 'SMS_MOCK_LOG_LEVEL')} must be one of ${[...LOG_LEVELS].join(', ')}, got '${logLevel}'`,
+    );
+  }
   const autoCreateEnv = env.SMS_MOCK_AUTO_CREATE;
   const credentials = pick('credentials', 'SMS_MOCK_CREDENTIALS');
   const journalSize = pick('journal-size', 'SMS_MOCK_JOURNAL_SIZE');
+  const journalBytes = pick('journal-bytes', 'SMS_MOCK_JOURNAL_BYTES');
+  const clockTime = pick('clock', 'SMS_MOCK_CLOCK');
+  const clockFrozenEnv = env.SMS_MOCK_CLOCK_FROZEN;
+  const graceMs = pick('grace-ms', 'SMS_MOCK_GRACE_MS');
 
   return {
     help: false,
+    version: false,
     config: {
       host: pick('host', 'SMS_MOCK_HOST') ?? DEFAULTS.host,
-      port: port === undefined ? DEFAULTS.port : parseInteger(port, 'port', 0, 65535),
+      port: port === undefined ? DEFAULTS.port : parseInteger(port, nameOf('port', 'SMS_MOCK_PORT'), 0, 65535),
       db: pick('db', 'SMS_MOCK_DB') ?? DEFAULTS.db,
       seed: pick('seed', 'SMS_MOCK_SEED'),
       autoCreate:
         values['auto-create'] === true ||
         (autoCreateEnv !== undefined && parseBoolean(autoCreateEnv, 'SMS_MOCK_AUTO_CREATE')),
       logLevel,
-      bodyLimit: bodyLimit === undefined ? DEFAULTS.bodyLimit : parseInteger(bodyLimit, 'body limit', 1, 1 << 30),
-      credentials: credentials === undefined ? new Map() : parseCredentials(credentials),
+      bodyLimit:
+        bodyLimit === undefined
+          ? DEFAULTS.bodyLimit
+          : parseInteger(bodyLimit, nameOf('body-limit', 'SMS_MOCK_BODY_LIMIT'), 1, MAX_BODY_LIMIT),
+      credentials:
+        credentials === undefined
+          ? new Map()
+          : parseCredentials(credentials, nameOf('credentials', 'SMS_MOCK_CREDENTIALS')),
       journalSize:
-        journalSize === undefined ? DEFAULTS.journalSize : parseInteger(journalSize, 'journal size', 1, 1_000_000),
+        journalSize === undefined
+          ? DEFAULTS.journalSize
+          : parseInteger(journalSize, nameOf('journal-size', 'SMS_MOCK_JOURNAL_SIZE'), 1, 1_000_000),
+      journalBytes:
+        journalBytes === undefined
+          ? DEFAULTS.journalBytes
+          : parseInteger(journalBytes, nameOf('journal-bytes', 'SMS_MOCK_JOURNAL_BYTES'), 1024, 2 ** 40),
+      faults: pick('faults', 'SMS_MOCK_FAULTS'),
+      clockTime: clockTime === undefined ? undefined : parseTime(clockTime, nameOf('clock', 'SMS_MOCK_CLOCK')),
+      clockFrozen:
+        values['clock-frozen'] === true ||
+        (clockFrozenEnv !== undefined && parseBoolean(clockFrozenEnv, 'SMS_MOCK_CLOCK_FROZEN')),
+      graceMs:
+        graceMs === undefined
+          ? DEFAULTS.graceMs
+          : parseInteger(graceMs, nameOf('grace-ms', 'SMS_MOCK_GRACE_MS'), 0, 3_600_000),
+      portFile: pick('port-file', 'SMS_MOCK_PORT_FILE'),
     },
   };
 }

@@ -1,5 +1,7 @@
 // Random and hostile input never gets a 500, never crashes the server, and never changes stored data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { openDatabase } from '../../src/db/database.js';
 import { api, buildTestApp, rowCount, sampleTask, type TestApp } from '../helpers.js';
 
 let t: TestApp;
@@ -120,5 +122,20 @@ describe('robustness', () => {
       headers: { authorization: 'SDK-HMAC-SHA256' },
     });
     expect(weird.statusCode).toBe(200);
+  });
+});
+
+describe('body limit', () => {
+  it('refuses to build an app whose body limit a string could not hold (the parser would fail with a 500)', async () => {
+    const db = openDatabase({ path: ':memory:' });
+    try {
+      const config = { autoCreate: false, credentials: new Map<string, string>() };
+      await expect(buildApp({ config: { ...config, bodyLimit: 600 * 1024 * 1024 }, db })).rejects.toThrow(
+        'bodyLimit must be an integer from 1 to 268435456 (256 MiB), got 629145600',
+      );
+      await expect(buildApp({ config: { ...config, bodyLimit: 0 }, db })).rejects.toThrow(RangeError);
+    } finally {
+      db.close();
+    }
   });
 });
