@@ -2,8 +2,11 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 
+/** Fastify's own address line, one per interface: the command prints the address itself, once, at every level. */
+const FASTIFY_LISTENING = /^Server listening at /;
+
 export function createLogger(level: string, stream: NodeJS.WriteStream = process.stdout): Logger {
-  const options = {
+  const options: pino.LoggerOptions = {
     level,
     redact: {
       paths: [
@@ -13,6 +16,15 @@ export function createLogger(level: string, stream: NodeJS.WriteStream = process
         'headers["x-auth-token"]',
       ],
       censor: '[redacted]',
+    },
+    hooks: {
+      logMethod(args, method, levelValue) {
+        if (levelValue === 30 && typeof args[0] === 'string' && FASTIFY_LISTENING.test(args[0])) {
+          this.debug(...(args as [string]));
+          return;
+        }
+        method.apply(this, args);
+      },
     },
   };
   if (stream.isTTY) return pino(options, pretty({ colorize: true, destination: stream }));

@@ -1,11 +1,31 @@
 // Runs sms-mock as a server: opens the database (held by this process alone) and migrates it, loads the seed, builds
 // the app and listens.
+// A start that fails says why in one line and leaves no file behind; a close waits a grace period for open requests.
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Clock } from './clock.js';
 import { type Config, DEFAULTS } from './config.js';
 import { type Db, openDatabase } from './db/database.js';
-import { readSeedFile } from './seed.js';
+import { parseJson } from './http/json.js';
+import { createChecker } from './http/validation.js';
+import { StartRuleError, type StartState } from './mock/control.js';
+import type { FaultRuleInput } from './mock/faults.js';
+import { FaultRuleInput as FaultRuleSchema } from './schemas/mock.js';
+import { readSeedFile, SeedError } from './seed.js';
 import type { TaskDocument } from './services/tasks.js';
 
 export interface RunningServer {
@@ -13,7 +33,10 @@ export interface RunningServer {
   readonly db: Db;
   /** `http://host:port`, with the port actually bound. */
   readonly url: string;
-  /** Stops accepting connections, lets in-flight requests finish, then closes the database. */
+  /**
+   * Stops accepting connections, lets in-flight requests finish (cutting the connections still open after the grace
+   * period), then closes the database and removes the port file.
+   */
   close(): Promise<void>;
 }
 
@@ -24,21 +47,207 @@ export interface StartOptions extends Partial<Config> {
   readonly seedTasks?: readonly TaskDocument[];
 }
 
+/** A start that cannot go on. The message is the line to show: it starts `sms-mock: ` and says what to do. */
+export class StartError extends Error {
+  override name = 'StartError';
+}
+
+const checkRule = createChecker(FaultRuleSchema as object, 'rule');
+
+/** Fault rules from a file: a JSON array of rules, or `{"faults": [...]}`, each as POST /_mock/faults takes it. */
+export function readFaultsFile(path: string): FaultRuleInput[] {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new StartError(`sms-mock: cannot read fault file ${file}: ${fsReason(error, file)}; check --faults`);
+  }
+  let document: unknown;
+  try {
+    document = parseJson(text);
+  } catch (error) {
+    throw new StartError(`sms-mock: fault file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  const list = Array.isArray(document)
+    ? document
+    : document !== null && typeof document === 'object' && Array.isArray((document as { faults?: unknown }).faults)
+      ? (document as { faults: unknown[] }).faults
+      : undefined;
+  if (!list) {
+    throw new StartError(`sms-mock: fault file ${file} must hold an array of fault rules, or {"faults": [...]}`);
+  }
+  return list.map((rule, index) => {
+    const problem = checkRule(rule);
+    if (problem !== undefined) throw new StartError(`sms-mock: fault file ${file}: rule ${index}: ${problem}`);
+    return rule as FaultRuleInput;
+  });
+}
+
+function fsReason(error: unknown, file: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return existsSync(dirname(file)) ? 'no such file' : `folder ${dirname(file)} does not exist`;
+  if (code === 'EACCES' || code === 'EPERM') return `permission denied (${code})`;
+  if (code === 'EISDIR') return 'it is a directory';
+  return (error as Error).message;
+}
+
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * Refuses a path SQLite would fail on with a message naming neither the cause nor the remedy: a directory, or a file
+ * that is not a database (read by its header, so the file is left exactly as it was).
+ */
+function checkDatabasePath(file: string): void {
+  let size: number;
+  try {
+    const stats = statSync(file);
+    if (stats.isDirectory()) {
+      throw new StartError(`sms-mock: cannot open database ${file}: it is a directory; give a file path with --db`);
+    }
+    size = stats.size;
+  } catch (error) {
+    if (error instanceof StartError) throw error;
+    return;
+  }
+  if (size === 0) return;
+  const head = Buffer.alloc(SQLITE_HEADER.length);
+  let read = 0;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      read = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return; // unreadable: the database's own checks say so
+  }
+  if (read < head.length || !head.equals(SQLITE_HEADER)) {
+    throw new StartError(
+      `sms-mock: cannot open database ${file}: it is not a SQLite database; give a new file or an sms-mock database with --db`,
+    );
+  }
+}
+
+/** The database's files that do not exist yet, so that a failed start removes exactly what it created. */
+function filesNotThere(file: string): string[] {
+  return [file, `${file}-wal`, `${file}-shm`, `${file}-journal`].filter((f) => !existsSync(f));
+}
+
+function listenError(error: unknown, host: string, port: number): unknown {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new StartError(
+        `sms-mock: port ${port} on ${host} is already in use: stop what listens there, or choose another with --port (0 picks a free one)`,
+      );
+    case 'EACCES':
+      return new StartError(
+        `sms-mock: no permission to listen on port ${port} of ${host} (ports below 1024 need privileges): choose another with --port`,
+      );
+    case 'EADDRNOTAVAIL':
+      return new StartError(
+        `sms-mock: cannot listen on ${host}: no network interface here has that address; choose another --host (127.0.0.1, or 0.0.0.0 for all)`,
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new StartError(
+        `sms-mock: cannot listen on ${host}: the name does not resolve; give an address with --host`,
+      );
+    default:
+      return error;
+  }
+}
+
+/** Written under another name, then renamed: a script polling for the file never reads half of it. */
+function writePortFile(file: string, port: number): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, `${port}\n`);
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw new StartError(
+      `sms-mock: cannot write the port file ${file}: ${fsReason(error, file)}; choose another --port-file`,
+    );
+  }
+}
+
+/** Requests still being answered, per connection: what a close waits for. */
+function trackRequests(server: Server): () => { connections: number; requests: number } {
+  const busy = new Map<Socket, number>();
+  server.on('request', (request, response) => {
+    const socket = request.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    response.once('close', () => {
+      const left = (busy.get(socket) ?? 1) - 1;
+      if (left > 0) busy.set(socket, left);
+      else busy.delete(socket);
+    });
+  });
+  return () => {
+    let requests = 0;
+    for (const count of busy.values()) requests += count;
+    return { connections: busy.size, requests };
+  };
+}
+
+/** How long a close waits before saying what it waits for: most closes are over by then, and need no log line. */
+const QUIET_CLOSE_MS = 100;
+
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config: Config = { ...DEFAULTS, ...options };
-  const seed = [...(config.seed ? readSeedFile(config.seed) : []), ...(options.seedTasks ?? [])];
-  const db = openDatabase({ path: config.db });
+  // Every file is read and checked before the database is opened: a bad one stops the start with nothing created.
+  let seed: TaskDocument[];
+  try {
+    seed = [...(config.seed ? readSeedFile(config.seed) : []), ...(options.seedTasks ?? [])];
+  } catch (error) {
+    throw error instanceof SeedError ? new StartError(`sms-mock: ${error.message}`, { cause: error }) : error;
+  }
+  const faultRules = config.faults ? readFaultsFile(config.faults) : [];
+  const start: StartState = {
+    faults: faultRules,
+    ...(config.clockTime !== undefined ? { clockAt: config.clockTime } : {}),
+    clockFrozen: config.clockFrozen,
+  };
+  const memory = config.db === ':memory:' || config.db === '';
+  const dbFile = memory ? config.db : resolve(config.db);
+  if (!memory) checkDatabasePath(dbFile);
+  const created = memory ? [] : filesNotThere(dbFile);
+  const portFile = config.portFile === undefined ? undefined : resolve(config.portFile);
+
+  let db: Db;
+  try {
+    db = openDatabase({ path: config.db });
+  } catch (error) {
+    for (const file of created) rmSync(file, { force: true });
+    const message = (error as Error).message;
+    if (message.startsWith('sms-mock: ')) throw error;
+    throw new StartError(`sms-mock: cannot open database ${dbFile}: ${message}; start with another --db`, {
+      cause: error,
+    });
+  }
   // A reset empties the whole store, tasks from earlier runs included: say so before anyone relies on them.
   const earlier = db.memory ? 0 : (db.prepare('SELECT COUNT(*) FROM tasks').pluck().get() as number);
-  let app: FastifyInstance;
+  let app: FastifyInstance | undefined;
+  let inFlight: () => { connections: number; requests: number };
+  let port: number;
   try {
-    app = await buildApp({
-      config,
-      db,
-      seed,
-      ...(options.clock ? { clock: options.clock } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
+    try {
+      app = await buildApp({
+        config,
+        db,
+        seed,
+        start,
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.logger ? { logger: options.logger } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof StartRuleError)) throw error;
+      throw new StartError(
+        `sms-mock: fault file ${resolve(config.faults ?? '')}: rule ${error.index}: ${error.message}`,
+      );
+    }
     if (earlier > 0) {
       app.log.warn(
         { db: db.name, tasks: earlier },
@@ -46,23 +255,55 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       );
     }
     if (config.seed) app.log.info({ seed: config.seed, tasks: seed.length }, 'seed loaded');
-    await app.listen({ host: config.host, port: config.port });
+    if (faultRules.length > 0) app.log.info({ faults: config.faults, rules: faultRules.length }, 'fault rules loaded');
+    inFlight = trackRequests(app.server);
+    try {
+      // Fastify's own "Server listening at" line is the logger's to drop: the command prints the one line it needs.
+      await app.listen({ host: config.host, port: config.port });
+    } catch (error) {
+      throw listenError(error, config.host, config.port);
+    }
+    const address = app.server.address();
+    port = typeof address === 'object' && address ? address.port : config.port;
+    if (portFile !== undefined) writePortFile(portFile, port);
   } catch (error) {
+    await app?.close().catch(() => {});
     db.close();
+    for (const file of created) rmSync(file, { force: true });
     throw error;
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const running = app;
   let closing: Promise<void> | undefined;
   return {
-    app,
+    app: running,
     db,
     url: `http://${host}:${port}`,
     close() {
-      closing ??= app.close().then(() => {
-        db.close();
-      });
+      closing ??= (async () => {
+        const closed = running.close();
+        let cut: NodeJS.Timeout | undefined;
+        try {
+          const quietMs = Math.min(QUIET_CLOSE_MS, config.graceMs);
+          const quiet = await Promise.race([
+            closed.then(() => true),
+            new Promise<false>((done) => setTimeout(() => done(false), quietMs)),
+          ]);
+          if (!quiet) {
+            const waitMs = config.graceMs - quietMs;
+            running.log.info({ ...inFlight(), grace_ms: config.graceMs }, 'waiting for open connections');
+            cut = setTimeout(() => {
+              running.log.warn({ ...inFlight() }, 'grace period over: cutting open connections');
+              running.server.closeAllConnections();
+            }, waitMs);
+            await closed;
+          }
+        } finally {
+          clearTimeout(cut);
+          db.close();
+          if (portFile !== undefined) rmSync(portFile, { force: true });
+        }
+      })();
       return closing;
     },
   };

@@ -1,13 +1,15 @@
 // Through a real listening port: the in-process server, restarts on the same file, kill -9, and the command itself.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer } from '../../src/server.js';
+import { StartError, startServer } from '../../src/server.js';
 import { sampleTask } from '../helpers.js';
-import { runCli, runCliToEnd } from './process.js';
+import { runCli, runCliToEnd, within } from './process.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -229,5 +231,119 @@ describe('the sms-mock command', () => {
     const result = await runCliToEnd(['--port', '0', '--db', ':memory:', '--seed', seed]);
     expect(result.code).toBe(1);
     expect(result.stdout + result.stderr).toContain('task 1: priority must be one of: 0, 1, 2');
+  });
+});
+
+describe('startServer: start state, refused starts, close', () => {
+  it('starts with fault rules from a file and a running clock, and a reset puts both back', async () => {
+    const dir = tempDir();
+    const faults = join(dir, 'faults.json');
+    const rule = { operation: 'UpdateTask', effect: { type: 'error', preset: 'throttled' } };
+    writeFileSync(faults, JSON.stringify([rule]));
+    const start = Date.UTC(2030, 0, 1);
+    const server = await startServer({ port: 0, db: ':memory:', faults, clockTime: start });
+    try {
+      const clockReads = async () => {
+        const state = (await (await fetch(`${server.url}/_mock/clock`)).json()) as {
+          epoch_ms: number;
+          frozen: boolean;
+        };
+        expect(state.frozen).toBe(false);
+        expect(state.epoch_ms).toBeGreaterThanOrEqual(start);
+        expect(state.epoch_ms).toBeLessThan(start + 5000);
+      };
+      const throttled = async () => {
+        const response = await fetch(`${server.url}/v3/tasks/t`, { method: 'PUT', headers: JSON_HEADERS, body: '{}' });
+        expect(response.status).toBe(429);
+        expect(response.headers.get('retry-after')).toBe('1');
+        expect(await response.json()).toEqual({
+          error_code: 'APIGW.0308',
+          error_msg: 'The throttling threshold has been reached',
+          request_id: response.headers.get('x-request-id'),
+        });
+      };
+      await clockReads();
+      await throttled();
+
+      server.app.mock.clock.set(Date.UTC(2040, 0, 1));
+      server.app.mock.faults.clear();
+      await server.app.mock.reset();
+      await clockReads();
+      expect(server.app.mock.faults.list()).toEqual([{ id: 'fault-1', ...rule, matched: 0, fired: 0 }]);
+      await throttled();
+      expect(server.db.prepare('SELECT COUNT(*) FROM tasks').pluck().get()).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a refused start removes the database it created, and the next start on it works', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'state.db');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const address = blocker.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const refused = startServer({ port, db });
+      await expect(refused).rejects.toBeInstanceOf(StartError);
+      await expect(refused).rejects.toThrow(
+        `sms-mock: port ${port} on 127.0.0.1 is already in use: stop what listens there, or choose another with --port (0 picks a free one)`,
+      );
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+    expect(readdirSync(dir)).toEqual([]);
+    const server = await startServer({ port: 0, db });
+    await server.close();
+    expect(readdirSync(dir)).toEqual(['state.db']);
+  });
+
+  it('close cuts a connection still sending its body once the grace period is over, then closes the database', async () => {
+    const logs: { level: number; msg: string; [key: string]: unknown }[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+        done();
+      },
+    });
+    const server = await startServer({
+      port: 0,
+      db: ':memory:',
+      graceMs: 300,
+      logger: pino({ level: 'info' }, stream),
+    });
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+    socket.on('error', () => {});
+    const socketClosed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    try {
+      socket.write(
+        'PUT /v3/tasks/t/progress HTTP/1.1\r\nHost: x\r\nX-Auth-Token: t\r\nContent-Type: application/json\r\n' +
+          'Content-Length: 100\r\n\r\n{"progress": ',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = performance.now();
+      await within(server.close(), 3000, 'close');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+      await within(socketClosed, 1000, 'client connection closed');
+      expect(server.db.open).toBe(false);
+      expect(logs.filter((l) => l.level >= 30 && /connections/.test(l.msg))).toEqual([
+        expect.objectContaining({
+          level: 30,
+          msg: 'waiting for open connections',
+          connections: 1,
+          requests: 1,
+          grace_ms: 300,
+        }),
+        expect.objectContaining({
+          level: 40,
+          msg: 'grace period over: cutting open connections',
+          connections: 1,
+          requests: 1,
+        }),
+      ]);
+    } finally {
+      socket.destroy();
+    }
   });
 });
