@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENAPI_FILE, renderOpenApi } from '../scripts/gen-openapi.js';
@@ -58,6 +60,68 @@ describe('OpenAPI document', () => {
       ...JSON.parse(committed()),
       servers: [{ url: 'http://127.0.0.1:9123', description: 'This server' }],
     });
+  });
+});
+
+describe('the server named in /openapi.json', () => {
+  const servedUrl = async (app: TestApp['app'], host: string) => {
+    const response = await app.inject({ method: 'GET', url: '/openapi.json', headers: { host } });
+    expect(response.statusCode).toBe(200);
+    return (response.json() as { servers: { url: string; description: string }[] }).servers;
+  };
+
+  it('is the Host the client used when it is a host name or an IP literal, with an optional port', async () => {
+    for (const host of ['localhost', 'sms-mock:8080', 'sms_mock.internal', '10.0.0.7:1', '[::1]:8080', '[fe80::1]']) {
+      expect(await servedUrl(t.app, host)).toEqual([{ url: `http://${host}`, description: 'This server' }]);
+    }
+  });
+
+  it('is the default address for any other Host when the app does not listen', async () => {
+    const hostile = [
+      'evil.example/"><script>alert(1)</script>',
+      'user@evil.example',
+      'evil.example/path',
+      'evil.example:8080/x',
+      'javascript:alert(1)',
+      'a b',
+      'host:',
+      'host:99999',
+      'host:0',
+      '[::1',
+      '[not-an-ip]:80',
+      '-leading-dash',
+      `${'a'.repeat(64)}.example`,
+    ];
+    for (const host of hostile) {
+      expect(await servedUrl(t.app, host), host).toEqual([
+        { url: 'http://127.0.0.1:8080', description: 'This server' },
+      ]);
+    }
+  });
+
+  it('is the address the server listens on for any other Host', async () => {
+    const listening = await buildTestApp();
+    try {
+      await listening.app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = listening.app.server.address() as AddressInfo;
+      const body = await new Promise<string>((resolve, reject) => {
+        const request = get(
+          { host: '127.0.0.1', port, path: '/openapi.json', headers: { host: 'evil.example/phish?' }, timeout: 5000 },
+          (response) => {
+            let text = '';
+            response.on('data', (chunk: Buffer) => {
+              text += chunk.toString();
+            });
+            response.on('end', () => resolve(text));
+          },
+        );
+        request.on('timeout', () => request.destroy(new Error('timed out')));
+        request.on('error', reject);
+      });
+      expect(JSON.parse(body).servers).toEqual([{ url: `http://127.0.0.1:${port}`, description: 'This server' }]);
+    } finally {
+      await listening.close();
+    }
   });
 });
 
