@@ -20,6 +20,8 @@ export interface MockOptions {
   /** Access key → secret key: when given, SDK-HMAC-SHA256 signatures are verified. */
   readonly credentials?: Readonly<Record<string, string>>;
   readonly journalSize?: number;
+  /** Bytes the journal may keep (bodies, urls and headers); the oldest entries leave past it. */
+  readonly journalBytes?: number;
   readonly bodyLimit?: number;
   /** SQLite file; in memory when omitted. */
   readonly db?: string;
@@ -55,7 +57,10 @@ export interface SmsMock {
   readonly journal: {
     list(filter?: RequestFilter): JournalEntry[];
     count(filter?: RequestFilter): number;
-    /** Resolves with the matching entries once `count` (default 1) are there; rejects after `timeoutMs` (5000). */
+    /**
+     * Resolves with the matching entries once `count` (default 1) are there; rejects after `timeoutMs` (5000), or
+     * when the server closes first.
+     */
     wait(filter?: RequestFilter & { count?: number; timeoutMs?: number }): Promise<JournalEntry[]>;
     clear(): void;
   };
@@ -83,7 +88,18 @@ function toMs(at: Date | number | string): number {
   return ms;
 }
 
+const FILTER_KEYS = ['method', 'operation', 'taskId', 'status', 'since', 'after'];
+const WAIT_KEYS = [...FILTER_KEYS, 'count', 'timeoutMs'];
+
+/** A misspelt key would otherwise widen the filter to every request, silently. */
+function checkKeys(given: object, known: readonly string[]): void {
+  for (const key of Object.keys(given)) {
+    if (!known.includes(key)) throw new TypeError(`unknown filter key '${key}'; known: ${known.join(', ')}`);
+  }
+}
+
 function toFilter(filter: RequestFilter = {}): JournalFilter {
+  checkKeys(filter, FILTER_KEYS);
   return {
     method: filter.method,
     operation: filter.operation,
@@ -107,6 +123,7 @@ export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
     ...(options.autoCreate !== undefined ? { autoCreate: options.autoCreate } : {}),
     ...(options.credentials ? { credentials: new Map(Object.entries(options.credentials)) } : {}),
     ...(options.journalSize !== undefined ? { journalSize: options.journalSize } : {}),
+    ...(options.journalBytes !== undefined ? { journalBytes: options.journalBytes } : {}),
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
@@ -130,12 +147,14 @@ export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
     journal: {
       list: (filter) => journal.list(toFilter(filter)),
       count: (filter) => journal.count(toFilter(filter)),
-      async wait({ count = 1, timeoutMs = 5000, ...filter } = {}) {
+      async wait(given = {}) {
+        checkKeys(given, WAIT_KEYS);
+        const { count = 1, timeoutMs = 5000, ...filter } = given;
         const result = await journal.wait(toFilter(filter), count, timeoutMs);
-        if (!result.satisfied) {
-          throw new Error(`timed out after ${timeoutMs} ms: ${result.count} of ${count} matching requests arrived`);
-        }
-        return result.entries;
+        if (result.outcome === 'satisfied') return result.answer.entries();
+        const arrived = `${result.count} of ${count} matching requests arrived`;
+        if (result.outcome === 'closing') throw new Error(`the server is closing: ${arrived}`);
+        throw new Error(`timed out after ${timeoutMs} ms: ${arrived}`);
       },
       clear: () => journal.clear(),
     },

@@ -79,6 +79,8 @@ export function describeValidationError(error: ErrorObject, context: string): st
       return `${field} has characters that are not allowed (must match ${String(params.pattern)})`;
     case 'type':
       return `${field} must be ${String(params.type).replace(',', ' or ')}`;
+    case 'additionalProperties':
+      return `${fieldName(error.instancePath, String(params.additionalProperty))} is not a known field`;
     default:
       return `${field} ${error.message ?? 'is invalid'}`;
   }

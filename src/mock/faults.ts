@@ -4,6 +4,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { ApiError, ERRORS, type ErrorDefinition } from '../errors.js';
+import { checkOperation } from './journal.js';
 
 export type ErrorPreset = 'forbidden' | 'throttled' | 'internal' | 'unavailable';
 
@@ -120,6 +121,12 @@ function errorOf(effect: FaultEffectInput): FaultAction['error'] {
 export class FaultRules {
   #rules: CompiledRule[] = [];
   #nextId = 1;
+  readonly #operations: ReadonlySet<string> | undefined;
+
+  /** `operations`: the names a rule may match on (read at each add); any when omitted. */
+  constructor(operations?: ReadonlySet<string>) {
+    this.#operations = operations;
+  }
 
   get size(): number {
     return this.#rules.length;
@@ -127,6 +134,7 @@ export class FaultRules {
 
   /** Adds a rule (already checked against the FaultRuleInput schema); throws SMS.2001 for a combination that means nothing. */
   add(input: FaultRuleInput): FaultRule {
+    checkOperation(input.operation, this.#operations);
     const modes = [input.first, input.every_nth, input.probability].filter((m) => m !== undefined).length;
     if (modes > 1) throw new ApiError('invalidParameter', 'give at most one of first, every_nth and probability');
     if (input.seed !== undefined && input.probability === undefined) {

@@ -29,7 +29,7 @@ import { PACKAGE } from '../version.js';
 
 export interface MockRoutesOptions {
   readonly mock: MockControl;
-  /** Aborted when the server starts closing (pending waits are then answered 408). */
+  /** Aborted when the server starts closing (pending waits are then answered 408, saying so). */
   readonly closing: AbortSignal;
 }
 
@@ -155,9 +155,7 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
         sendJson(reply as FastifyReply, JSON.stringify({ count: journal.count(filter) }));
         return;
       }
-      const requests = journal.list(filter);
-      // Bodies may hold integers beyond 2^53.
-      sendJson(reply as FastifyReply, stringifyJson({ count: requests.length, requests }));
+      sendJson(reply as FastifyReply, journal.listJson(filter));
     },
   );
 
@@ -185,19 +183,17 @@ export const mockRoutes: FastifyPluginAsyncTypebox<MockRoutesOptions> = async (a
         summary: 'Answer once `count` matching requests are in the journal, or 408 after `timeout_ms`',
         tags,
         querystring: WaitQuery,
-        response: { 200: JournalResponse, 400: ErrorResponse, 408: WaitTimeoutResponse },
+        response: { 200: JournalResponse, 400: ErrorResponse, 408: WaitTimeoutResponse, 429: ErrorResponse },
       },
     },
     async (request, reply) => {
       const { count, timeout_ms } = request.query;
       const result = await journal.wait(filterOf(request.query), count, timeout_ms);
-      if (result.satisfied) {
-        return sendJson(
-          reply as FastifyReply,
-          stringifyJson({ count: result.entries.length, requests: result.entries }),
-        );
-      }
+      if (result.outcome === 'satisfied') return sendJson(reply as FastifyReply, result.answer.json());
       if (closing.aborted) reply.header('connection', 'close');
+      if (result.outcome === 'closing') {
+        throw new ApiError('waitClosing', `${result.count} of ${count} arrived`, { count: result.count });
+      }
       throw new ApiError('waitTimeout', `${result.count} of ${count} arrived within ${timeout_ms} ms`, {
         count: result.count,
       });

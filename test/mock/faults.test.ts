@@ -133,6 +133,16 @@ describe('FaultRules', () => {
     expect(rules.size).toBe(0);
   });
 
+  it('refuses an operation name it was not told of, naming it and the known ones', () => {
+    const rules = new FaultRules(new Set(['ShowTask', 'UpdateTaskSpeed']));
+    expect(() => rules.add({ operation: 'UpdateTaskSped', effect: { type: 'drop' } })).toThrow(
+      "Invalid request parameter: operation 'UpdateTaskSped' is not one of: ShowTask, UpdateTaskSpeed",
+    );
+    expect(rules.size).toBe(0);
+    rules.add({ operation: 'UpdateTaskSpeed', effect: { type: 'drop' } });
+    expect(rules.pick(progress)?.rule.id).toBe('fault-1');
+  });
+
   it('lists, removes and clears rules', () => {
     const rules = new FaultRules();
     const a = rules.add({ effect: { type: 'drop' } });

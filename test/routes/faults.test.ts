@@ -75,6 +75,37 @@ describe('/_mock/faults over inject', () => {
     expect((await t.app.inject({ method: 'GET', url: '/_mock/faults' })).json()).toEqual({ faults: [] });
   });
 
+  it('refuses an operation no route serves and a field it does not know, naming them, without adding a rule', async () => {
+    const cases: [unknown, string][] = [
+      [
+        { operation: 'UpdateTaskSped', effect: { type: 'error', preset: 'internal' } },
+        "operation 'UpdateTaskSped' is not one of: ShowTask, UpdateTask, UpdateTaskSpeed",
+      ],
+      [
+        { operation: 'MockHealth', effect: { type: 'drop' } },
+        "operation 'MockHealth' is not one of: ShowTask, UpdateTask, UpdateTaskSpeed",
+      ],
+      [{ operaton: 'ShowTask', effect: { type: 'drop' } }, 'operaton is not a known field'],
+      [
+        { operation: 'ShowTask', effect: { type: 'error', presett: 'internal' } },
+        'effect.presett is not a known field',
+      ],
+    ];
+    for (const [rule, message] of cases) {
+      const response = await t.app.inject({ method: 'POST', url: '/_mock/faults', payload: rule as object });
+      expect(response.statusCode, JSON.stringify(rule)).toBe(400);
+      expect(response.json()).toEqual({ error_code: 'SMS.2001', error_msg: `Invalid request parameter: ${message}` });
+      expect(response.headers['x-request-id']).toEqual(expect.any(String));
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/_mock/faults' })).json()).toEqual({ faults: [] });
+    // The next rule is still fault-1, and a correctly spelt one fires.
+    expect((await addFault({ operation: 'UpdateTaskSpeed', effect: { type: 'error', preset: 'internal' } })).id).toBe(
+      'fault-1',
+    );
+    expect((await sendReport()).statusCode).toBe(500);
+    expect(rowCount(t.db, 'progress_samples')).toBe(0);
+  });
+
   it('refuses a missing, malformed or non-JSON body without adding a rule', async () => {
     const cases = [
       { payload: undefined, headers: {} },

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startMock } from '../../src/testing.js';
-import { api, buildTestApp, sampleTask, type TestApp } from '../helpers.js';
+import { api, buildTestApp, rowCount, sampleTask, type TestApp } from '../helpers.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -108,6 +108,52 @@ describe('GET /_mock/requests', () => {
     expect(unknown.statusCode).toBe(400);
   });
 
+  it('refuses an operation no route serves and a parameter it does not know, naming them', async () => {
+    await sendReport();
+    const known = 'ShowTask, UpdateTask, UpdateTaskSpeed';
+    const cases: [string, string][] = [
+      ['/_mock/requests?operation=UpdateTaskSped', `operation 'UpdateTaskSped' is not one of: ${known}`],
+      ['/_mock/requests?operation=UpdateTaskSped&count=true', `operation 'UpdateTaskSped' is not one of: ${known}`],
+      ['/_mock/requests/wait?operation=showtask', `operation 'showtask' is not one of: ${known}`],
+      ['/_mock/requests?taskid=task-1', 'taskid is not a known field'],
+      ['/_mock/requests/wait?task_id=task-1&timeout=50', 'timeout is not a known field'],
+    ];
+    for (const [url, message] of cases) {
+      const response = await t.app.inject({ method: 'GET', url });
+      expect(response.statusCode, url).toBe(400);
+      expect(response.json()).toEqual({ error_code: 'SMS.2001', error_msg: `Invalid request parameter: ${message}` });
+      expect(response.headers['x-request-id']).toEqual(expect.any(String));
+    }
+    expect(t.app.mock.journal.pendingWaits).toBe(0);
+    // Names that do exist, and task ids, filter as before.
+    expect(await journal('?operation=UpdateTaskSpeed&task_id=task-1&count=true')).toEqual({ count: 1 });
+    expect(await journal('?operation=ShowTask&count=true')).toEqual({ count: 0 });
+    expect(await journal('?task_id=nope&count=true')).toEqual({ count: 0 });
+  });
+
+  it('still lists and answers waits after journaling a body nested 6,000 levels deep', async () => {
+    const deep = `${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}`;
+    const refused = await api(t.app, {
+      method: 'PUT',
+      url: '/v3/tasks/task-1/progress',
+      payload: deep,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(rowCount(t.db, 'progress_samples')).toBe(0);
+    for (const url of ['/_mock/requests', '/_mock/requests/wait?timeout_ms=0']) {
+      const response = await t.app.inject({ method: 'GET', url });
+      expect(response.statusCode, url).toBe(200);
+      const { count, requests } = response.json();
+      expect(count).toBe(1);
+      expect(requests[0]).toMatchObject({ seq: 1, status: 400, body: deep, body_truncated: false });
+    }
+    // Waiting for the next request works as well.
+    const waiting = t.app.inject({ method: 'GET', url: '/_mock/requests/wait?after=1&timeout_ms=5000' });
+    await sendReport();
+    expect((await waiting).json()).toMatchObject({ count: 1, requests: [{ seq: 2, status: 200 }] });
+  });
+
   it('DELETE /_mock/requests empties the journal', async () => {
     await sendReport();
     const response = await t.app.inject({ method: 'DELETE', url: '/_mock/requests' });
@@ -171,13 +217,53 @@ describe('GET /_mock/requests/wait', () => {
     }
   });
 
-  it('answers a pending wait when the server closes instead of holding the close up', async () => {
+  it('answers a pending wait when the server closes, saying so, instead of holding the close up', async () => {
     const mock = await startMock();
-    const waiting = fetch(`${mock.url}/_mock/requests/wait?timeout_ms=60000`);
+    const waiting = fetch(`${mock.url}/_mock/requests/wait?count=2&timeout_ms=60000`);
     await new Promise((resolve) => setTimeout(resolve, 50));
+    await fetch(`${mock.url}/v3/tasks/none`, { headers: { 'x-auth-token': 't' } });
     const started = performance.now();
     await mock.close();
     expect(performance.now() - started).toBeLessThan(5000);
-    expect((await waiting).status).toBe(408);
+    const response = await waiting;
+    expect(response.status).toBe(408);
+    expect(response.headers.get('x-request-id')).toEqual(expect.any(String));
+    expect(await response.json()).toEqual({
+      error_code: 'MOCK.0408',
+      error_msg: 'Stopped waiting for requests, the server is closing: 1 of 2 arrived',
+      count: 1,
+    });
+  });
+
+  it('refuses waits beyond 1,000 pending with 429; one request releases them all at once, rendered once', async () => {
+    const { journal: kept } = t.app.mock;
+    expect((await api(t.app, { method: 'GET', url: '/v3/tasks/nope' })).statusCode).toBe(404);
+    const waits = Array.from({ length: 1000 }, () =>
+      t.app.inject({ method: 'GET', url: '/_mock/requests/wait?status=2xx&timeout_ms=60000' }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    while (kept.pendingWaits < 1000) await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const refused = await t.app.inject({ method: 'GET', url: '/_mock/requests/wait?status=5xx&timeout_ms=60000' });
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toEqual({
+      error_code: 'MOCK.0429',
+      error_msg: 'Too many pending waits: at most 1000 may be pending at once',
+    });
+    expect(refused.headers['x-request-id']).toEqual(expect.any(String));
+    // A wait answered at once takes no place among the pending ones.
+    const atOnce = await t.app.inject({ method: 'GET', url: '/_mock/requests/wait?status=4xx' });
+    expect(atOnce.json()).toMatchObject({ count: 1, requests: [{ seq: 1, status: 404 }] });
+
+    const renders = kept.renders;
+    const started = performance.now();
+    expect((await sendReport()).statusCode).toBe(200);
+    const answered = await Promise.all(waits);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(kept.renders - renders).toBe(1);
+    expect(kept.pendingWaits).toBe(0);
+    expect(new Set(answered.map((r) => `${r.statusCode} ${r.body}`)).size).toBe(1);
+    expect(answered[0]?.json()).toMatchObject({ count: 1, requests: [{ seq: 2, status: 200 }] });
+    expect(rowCount(t.db, 'progress_samples')).toBe(1);
   });
 });

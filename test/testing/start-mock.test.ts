@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmsMock, startMock } from '../../src/index.js';
 import { sampleTask } from '../helpers.js';
@@ -21,7 +23,17 @@ describe('startMock', () => {
   it('listens on an ephemeral port of 127.0.0.1 with an in-memory database', async () => {
     expect(sms.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(Number(new URL(sms.url).port)).toBeGreaterThan(0);
-    expect(existsSync('sms-mock.db')).toBe(false);
+    // In an empty folder of its own: a database that `npm start` left in the project folder is no concern here.
+    const dir = mkdtempSync(join(tmpdir(), 'sms-mock-cwd-'));
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      await (await startMock()).close();
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
     const health = await fetch(`${sms.url}/_mock/health`);
     expect(health.status).toBe(200);
   });
@@ -75,6 +87,61 @@ describe('startMock', () => {
       'timed out after 20 ms: 0 of 1 matching requests arrived',
     );
     expect(sms.journal.list({ since: new Date(Date.now() + 60_000) })).toEqual([]);
+  });
+
+  it('journal.wait rejects saying the server is closing when it closes first', async () => {
+    const own = await startMock();
+    const waiting = own.journal.wait({ count: 2, timeoutMs: 60_000 });
+    const settled = waiting.catch((error: Error) => error);
+    await fetch(`${own.url}/v3/tasks/none`, { headers: { 'x-auth-token': 't' } });
+    const started = performance.now();
+    await own.close();
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(await settled).toEqual(new Error('the server is closing: 1 of 2 matching requests arrived'));
+  });
+
+  it('journal helpers refuse an operation no route serves and a filter key they do not know', async () => {
+    await sms.reset();
+    await put('/v3/tasks/seeded/progress', report);
+    const known = 'ShowTask, UpdateTask, UpdateTaskSpeed';
+    const message = `Invalid request parameter: operation 'UpdateTaskSped' is not one of: ${known}`;
+    expect(() => sms.journal.list({ operation: 'UpdateTaskSped' })).toThrow(message);
+    expect(() => sms.journal.count({ operation: 'UpdateTaskSped' })).toThrow(message);
+    await expect(sms.journal.wait({ operation: 'UpdateTaskSped', timeoutMs: 10_000 })).rejects.toThrow(message);
+    expect(() => sms.journal.count({ task_id: 'seeded' } as never)).toThrow(
+      "unknown filter key 'task_id'; known: method, operation, taskId, status, since, after",
+    );
+    await expect(sms.journal.wait({ timeout: 10 } as never)).rejects.toThrow(
+      "unknown filter key 'timeout'; known: method, operation, taskId, status, since, after, count, timeoutMs",
+    );
+    expect(sms.app.mock.journal.pendingWaits).toBe(0);
+    expect(sms.journal.count({ operation: 'UpdateTaskSpeed', taskId: 'seeded' })).toBe(1);
+    expect(() => sms.faults.add({ operation: 'UpdateTaskSped', effect: { type: 'drop' } })).toThrow(message);
+    expect(() => sms.faults.add({ operation: 'ShowTask', effect: { type: 'drop', latency: 5 } } as never)).toThrow(
+      'invalid fault rule: effect.latency is not a known field',
+    );
+    expect(sms.faults.list()).toEqual([]);
+  });
+
+  it('passes journalBytes to the journal: the oldest requests leave once it is spent', async () => {
+    const own = await startMock({ journalBytes: 4096, seed: [sampleTask('t')] });
+    try {
+      expect(own.app.mock.journal.maxBytes).toBe(4096);
+      const trace = 'x'.repeat(800);
+      for (let i = 0; i < 4; i++) {
+        const response = await fetch(`${own.url}/v3/tasks/t/progress`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', 'x-auth-token': 't' },
+          body: JSON.stringify({ ...report, process_trace: trace }),
+        });
+        expect(response.status).toBe(200);
+      }
+      expect(own.journal.list().map((e) => e.seq)).toEqual([3, 4]);
+      expect(own.app.mock.journal.bytes).toBeLessThanOrEqual(4096);
+      expect(own.progress('t')).toHaveLength(4);
+    } finally {
+      await own.close();
+    }
   });
 
   it('faults.add checks the rule like POST /_mock/faults does', async () => {
