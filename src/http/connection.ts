@@ -44,7 +44,8 @@ function refuse(response: ServerResponse, status: number, message: string, reque
  */
 function inTurn(request: IncomingMessage, response: ServerResponse, run: () => void): void {
   lastAnswer.set(request.socket, response);
-  if (response.socket === null) response.once('socket', run);
+  // Node hands the connection over from within the earlier answer's 'finish': let its other listeners run first.
+  if (response.socket === null) response.once('socket', () => process.nextTick(run));
   else run();
 }
 

@@ -188,6 +188,16 @@ describe('pipelined requests', () => {
     expect(journal()).toEqual([['PUT', '/v3/tasks/task-1/progress', 200]]);
   });
 
+  it('a request behind one whose connection a fault dropped is never executed', async () => {
+    app.mock.faults.add({ operation: 'UpdateTaskSpeed', first: 1, effect: { type: 'empty' } });
+    const { responses, closed } = await exchange(url, [
+      `${put('/v3/tasks/task-1/progress', report(11))}${put('/v3/tasks/task-1/progress', report(12))}`,
+    ]);
+    expect([closed, responses]).toEqual([true, []]);
+    expect(samples()).toEqual([]);
+    expect(journal()).toEqual([['PUT', '/v3/tasks/task-1/progress', null]]);
+  });
+
   it('runs the requests of one connection one after another', async () => {
     // The report is slowed down; the ShowTask behind it must still see what the report wrote.
     app.mock.faults.add({
