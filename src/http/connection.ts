@@ -79,6 +79,14 @@ export function createHttpServer(handler: Handler, { newRequestId, fastify }: Ht
       refuse(response, 417, `Expectation failed: Expect: ${expectation}`, requestIdOf(request, newRequestId));
     }),
   );
+  // Node hands a CONNECT over as a bare socket and, without a listener, closes it unanswered. No API is there.
+  server.on('connect', (request: IncomingMessage, socket: Socket) => {
+    // Node's own error listener left with the socket: without one, a reset by the client would end the process.
+    socket.on('error', () => {});
+    const requestId = requestIdOf(request, newRequestId);
+    const message = `${ERRORS.routeNotFound.message}: CONNECT ${request.url ?? ''}`.slice(0, 1024);
+    answerRaw(socket, 404, JSON.stringify(errorBody(ERRORS.routeNotFound, message, requestId)), requestId);
+  });
   if (typeof fastify.keepAliveTimeout === 'number') server.keepAliveTimeout = fastify.keepAliveTimeout;
   if (typeof fastify.requestTimeout === 'number') server.requestTimeout = fastify.requestTimeout;
   if (typeof fastify.connectionTimeout === 'number') server.setTimeout(fastify.connectionTimeout);
@@ -108,10 +116,27 @@ function afterOwedAnswers(socket: Socket, then: () => void): void {
 }
 
 /**
+ * Writes an answer straight to the socket, once the answers to the requests before it went out (otherwise the client
+ * would read it as theirs), then closes the connection whatever the client still sends. An earlier answer may have
+ * closed the connection already: then there is no one left to tell.
+ */
+function answerRaw(socket: Socket, status: number, body: string, requestId: string): void {
+  afterOwedAnswers(socket, () => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_UTF8}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    socket.destroySoon();
+  });
+}
+
+/**
  * Fastify's `clientErrorHandler`: requests Node's HTTP parser refuses (a body longer than its Content-Length, headers
- * too large, ...) never reach Fastify's routing. They are answered in the gateway's shape too, on the raw socket, once
- * the answers to the requests before them went out (otherwise the client would read this answer as theirs), then the
- * connection closes.
+ * too large, ...) never reach Fastify's routing. They are answered in the gateway's shape too.
  */
 export function refuseUnreadable(requestId: string, error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed || refused.has(socket)) return;
@@ -124,18 +149,5 @@ export function refuseUnreadable(requestId: string, error: Error & { code?: stri
         : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
           ? 413
           : 400;
-  afterOwedAnswers(socket, () => {
-    // An earlier answer may have closed the connection: then there is no one left to tell.
-    if (!socket.writable) {
-      socket.destroy(error);
-      return;
-    }
-    const body = gatewayBody(status, ERRORS.badRequest.message, requestId);
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_UTF8}\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
-    );
-    // Closed once the answer is out, whatever the client still sends.
-    socket.destroySoon();
-  });
+  answerRaw(socket, status, gatewayBody(status, ERRORS.badRequest.message, requestId), requestId);
 }

@@ -269,6 +269,27 @@ describe("answers Node's HTTP layer would give without a body", () => {
     expect(old.responses.map((r) => r.status)).toEqual([200]);
   });
 
+  it('404 APIGW.0101 for CONNECT, which Node would answer by closing the connection', async () => {
+    const { responses, closed } = await exchange(url, [
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nX-Request-Id: c-1\r\n\r\n',
+    ]);
+    expect(closed).toBe(true);
+    expect(
+      responses.map((r) => ({ status: r.status, id: r.headers['x-request-id'], body: JSON.parse(r.body) })),
+    ).toEqual([
+      {
+        status: 404,
+        id: 'c-1',
+        body: {
+          error_code: 'APIGW.0101',
+          error_msg: 'The API does not exist or has not been published in the environment: CONNECT example.com:443',
+          request_id: 'c-1',
+        },
+      },
+    ]);
+    expect(journal()).toEqual([]);
+  });
+
   it('503 in the gateway shape for a request that arrives while the server shuts down', async () => {
     // A report whose body is still on its way keeps the connection busy while close() starts; the rest of it and a
     // second report follow once the server is closing.
