@@ -1,6 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Db, openDatabase } from '../../src/db/database.js';
-import { createTaskRepository, type TaskRepository } from '../../src/repositories/tasks.js';
+import {
+  createTaskRepository,
+  MAX_UPDATE_STATEMENTS,
+  type TaskFields,
+  type TaskRepository,
+} from '../../src/repositories/tasks.js';
 
 let db: Db;
 const rowCount = (d: Db, table: string) => d.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
@@ -137,5 +142,89 @@ describe('task repository', () => {
     repo.applyProgress('t1', report, 1);
     repo.deleteAll();
     expect([rowCount(db, 'tasks'), rowCount(db, 'sub_tasks'), rowCount(db, 'progress_samples')]).toEqual([0, 0, 0]);
+  });
+
+  it('numbers an id-less subtask after the highest id anywhere, never reusing one given later in its list', () => {
+    repo.put('t0', {}, [{ id: 40, name: 'elsewhere' }]);
+    repo.put('t1', {}, [{ name: 'A' }, { id: 41, name: 'B' }, { name: 'C' }, { id: 7, name: 'D' }]);
+    expect(repo.find('t1')?.sub_tasks.map((s) => [s.id, s.name])).toEqual([
+      [7, 'D'],
+      [41, 'B'],
+      [42, 'A'],
+      [43, 'C'],
+    ]);
+    repo.replaceSubTasks('t1', [{ name: 'E' }, { id: 44, name: 'F' }]);
+    expect(repo.find('t1')?.sub_tasks.map((s) => [s.id, s.name])).toEqual([
+      [44, 'F'],
+      [45, 'E'],
+    ]);
+  });
+
+  it('numbers within its own task once the highest id anywhere is 2^63 - 1, leaving other tasks alone', () => {
+    const max = 9223372036854775807n;
+    repo.put('big', { state: 'RUNNING' }, [{ id: max, name: 'A' }]);
+    repo.put('other', { state: 'RUNNING' }, [
+      { id: 1, name: 'CREATE_CLOUD_SERVER' },
+      { id: 3, name: 'MIGRATE_LINUX_BLOCK' },
+    ]);
+
+    expect(repo.applyProgress('other', { ...report, subtask_name: 'SSL_CONFIG' }, 5)).toBe(true);
+    expect(repo.applyProgress('other', { ...report, subtask_name: 'CONFIGURE_LINUX' }, 6)).toBe(true);
+    expect(repo.find('other')?.sub_tasks.map((s) => [s.id, s.name])).toEqual([
+      [1, 'CREATE_CLOUD_SERVER'],
+      [2, 'SSL_CONFIG'],
+      [3, 'MIGRATE_LINUX_BLOCK'],
+      [4, 'CONFIGURE_LINUX'],
+    ]);
+
+    repo.replaceSubTasks('other', [{ name: 'X' }, { id: 1, name: 'Y' }, { name: 'Z' }]);
+    expect(repo.find('other')?.sub_tasks.map((s) => [s.id, s.name])).toEqual([
+      [1, 'Y'],
+      [2, 'X'],
+      [3, 'Z'],
+    ]);
+    // In its own list too: past the given 2^63 - 1 there is no higher id to take.
+    repo.replaceSubTasks('big', [{ id: max, name: 'A' }, { name: 'B' }]);
+    expect(repo.find('big')?.sub_tasks.map((s) => [s.id, s.name])).toEqual([
+      [1, 'B'],
+      [max, 'A'],
+    ]);
+    const stored = db.prepare('SELECT typeof(id) FROM sub_tasks').pluck().all();
+    expect(new Set(stored)).toEqual(new Set(['integer']));
+  });
+
+  it('prepares one update statement per set of columns that comes twice, whatever their order, and no more', () => {
+    repo.put('t1', { name: 'a' }, []);
+    const prepare = vi.spyOn(db, 'prepare');
+    repo.update('t1', { name: 'b', region_id: 'r', speed_limit: 5 });
+    expect(repo.find('t1')).toMatchObject({ name: 'b', region_id: 'r', speed_limit: 5 });
+    repo.update('t1', { speed_limit: 6, name: 'c', region_id: 's' });
+    repo.update('t1', { region_id: 't', speed_limit: 7, name: 'd' });
+    expect(prepare).toHaveBeenCalledTimes(1);
+    expect(repo.find('t1')).toMatchObject({ name: 'd', region_id: 't', speed_limit: 7 });
+
+    // Many more distinct sets, each used twice, then in any order: the number of statements stays bounded.
+    const columns = ['type', 'os_type', 'region_name', 'project_name', 'project_id', 'state', 'float_ip', 'priority'];
+    const sets: Partial<TaskFields>[] = [];
+    for (let mask = 1; mask < 2 ** columns.length; mask++) {
+      sets.push(Object.fromEntries(columns.filter((_, bit) => mask & (1 << bit)).map((c) => [c, null])));
+    }
+    for (const fields of [...sets, ...sets, ...sets.reverse()]) repo.update('t1', fields);
+    expect(prepare).toHaveBeenCalledTimes(MAX_UPDATE_STATEMENTS);
+
+    // Beyond the bound, every set of columns still updates exactly the columns given.
+    repo.update('t1', { name: 'e', connected: true, total_time: 9223372036854775807n, target_server: { a: 1 } });
+    repo.update('t1', { connected: false, name: null });
+    const task = repo.find('t1');
+    expect([task?.name, task?.connected, task?.total_time, task?.target_server]).toEqual([
+      null,
+      false,
+      9223372036854775807n,
+      { a: 1 },
+    ]);
+    expect([task?.region_id, task?.speed_limit]).toEqual(['t', 7]);
+    expect(prepare).toHaveBeenCalledTimes(MAX_UPDATE_STATEMENTS);
+    expect(repo.update('missing', { name: 'x', type: null })).toBe(false);
+    expect(repo.update('t1', {})).toBe(true);
   });
 });
