@@ -15,14 +15,84 @@ function parseNumber(text: string): number | bigint {
 }
 
 /**
+ * How deeply a body may nest objects and arrays. Real bodies reach 6 levels (TargetServer's btrfs subvolumes); the
+ * bound keeps every recursive step after parsing (validation, serialization, storage) far from the stack's end.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Thrown by parseJson for text that nests deeper than allowed. */
+export class JsonDepthError extends Error {
+  constructor(readonly limit: number) {
+    super(`the body nests deeper than ${limit} levels`);
+    this.name = 'JsonDepthError';
+  }
+}
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Throws JsonDepthError when the text nests deeper than `limit`. Text too short to nest that deep is passed at once,
+ * and text with no more opening brackets than the limit after one cheap count; only the rest gets the exact,
+ * string-aware scan.
+ */
+function checkDepth(text: string, limit: number): void {
+  if (text.length <= 2 * limit + 1) return;
+  let openers = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) openers++;
+  }
+  if (openers <= limit) return;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > limit) throw new JsonDepthError(limit);
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+}
+
+/**
  * Parses JSON text. Integers beyond 2^53 come back as bigint, everything else as JSON.parse gives it.
- * `__proto__` and `constructor.prototype` keys are refused, as Fastify's own parser does.
+ * `__proto__` and `constructor.prototype` keys are refused, as Fastify's own parser does, and so is text nesting
+ * deeper than `maxDepth` levels (JsonDepthError).
  * `longDigits` lets a caller that already ran mayHoldInt64 on the text skip a second scan.
  */
-export function parseJson(text: string, longDigits = mayHoldInt64(text)): unknown {
+export function parseJson(text: string, longDigits = mayHoldInt64(text), maxDepth = MAX_JSON_DEPTH): unknown {
+  checkDepth(text, maxDepth);
   const value: unknown = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   if (!longDigits) return value;
   return parseLossless(text, undefined, parseNumber);
+}
+
+/**
+ * Whether a value (parsed or built in code, cycles included) nests objects and arrays deeper than `limit`. Walks with
+ * its own stack and stops at the first level too deep, so neither depth nor a cycle can overflow anything.
+ */
+export function nestsDeeperThan(root: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[root, 0]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [value, depth] = next;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 /** Whether the text holds a run of digits long enough to be an integer JSON.parse would round. */
@@ -57,23 +127,25 @@ const OUT_OF_RANGE_STAND_IN = 1e300;
 /**
  * Replaces each bigint in a parsed body with a number Ajv can judge against the schema's bounds, and returns where
  * they were. Ajv (like JSON Schema) has no bigint; the real values go back with restoreInt64 once validation passed.
+ * Walks with its own stack: no input depth can overflow the call stack.
  */
 export function standInInt64(root: unknown): Int64Fixup[] {
   const fixups: Int64Fixup[] = [];
-  const visit = (holder: Record<string, unknown> | unknown[], key: string | number, value: unknown): void => {
-    if (typeof value === 'bigint') {
-      fixups.push({ holder, key, value });
-      const sign = value < 0n ? -1 : 1;
-      const standIn = value > INT64_MAX || value < INT64_MIN ? OUT_OF_RANGE_STAND_IN : IN_RANGE_STAND_IN;
-      (holder as Record<string | number, unknown>)[key] = sign * standIn;
-    } else if (Array.isArray(value)) {
-      for (let index = 0; index < value.length; index++) visit(value, index, value[index]);
-    } else if (value !== null && typeof value === 'object') {
-      const record = value as Record<string, unknown>;
-      for (const name of Object.keys(record)) visit(record, name, record[name]);
+  const pending: (Record<string, unknown> | unknown[])[] = [{ root }];
+  for (let holder = pending.pop(); holder !== undefined; holder = pending.pop()) {
+    const record = holder as Record<string | number, unknown>;
+    for (const key of Array.isArray(holder) ? holder.keys() : Object.keys(holder)) {
+      const value = record[key];
+      if (typeof value === 'bigint') {
+        fixups.push({ holder, key, value });
+        const sign = value < 0n ? -1 : 1;
+        const standIn = value > INT64_MAX || value < INT64_MIN ? OUT_OF_RANGE_STAND_IN : IN_RANGE_STAND_IN;
+        record[key] = sign * standIn;
+      } else if (value !== null && typeof value === 'object') {
+        pending.push(value as Record<string, unknown> | unknown[]);
+      }
     }
-  };
-  visit({ root }, 'root', root);
+  }
   return fixups;
 }
 

@@ -123,6 +123,36 @@ describe('body errors', () => {
     expect(response.json()).toEqual({ error_code: 'SMS.2005', error_msg: 'Content-Type is missing' });
   });
 
+  it('refuses a body nesting deeper than 64 levels on every JSON endpoint with 400 SMS.2001', async () => {
+    // Deep enough to overflow any recursive walk: this needs a larger body limit than the file's app has.
+    const big = await buildTestApp();
+    try {
+      await big.app.inject({ method: 'PUT', url: '/_mock/tasks/task-1', payload: sampleTask('task-1') });
+      const payload = `{"n":1234567890123456789,"x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+      const endpoints = [
+        ['PUT', '/v3/tasks/task-1'],
+        ['PUT', '/v3/tasks/task-1/progress'],
+        ['PUT', '/_mock/tasks/task-1'],
+        ['POST', '/_mock/faults'],
+        ['PUT', '/_mock/clock'],
+      ] as const;
+      for (const [method, url] of endpoints) {
+        const response = await api(big.app, { method, url, payload, headers: { 'content-type': 'application/json' } });
+        expect(response.statusCode).toBe(400);
+        expect(response.json()).toEqual({
+          error_code: 'SMS.2001',
+          error_msg: 'Invalid request parameter: the body nests deeper than 64 levels',
+        });
+        expect(response.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+      }
+      expect(rowCount(big.db, 'progress_samples')).toBe(0);
+      expect((await big.app.inject({ method: 'GET', url: '/_mock/faults' })).json()).toEqual({ faults: [] });
+      expect((await api(big.app, { method: 'GET', url: '/v3/tasks/task-1' })).json().name).toBe('web-01');
+    } finally {
+      await big.close();
+    }
+  });
+
   it('accepts a charset parameter on application/json', async () => {
     expect((await put(report, { 'content-type': 'application/json; charset=UTF-8' })).statusCode).toBe(200);
   });
