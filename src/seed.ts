@@ -1,9 +1,9 @@
 // Seed files: a JSON array of tasks, or {"tasks": [...]}, each in the ShowTask shape with an id.
 import { readFileSync } from 'node:fs';
-import { parseJson, restoreInt64, standInInt64 } from './http/json.js';
+import { JsonDepthError, MAX_JSON_DEPTH, nestsDeeperThan, parseJson, restoreInt64, standInInt64 } from './http/json.js';
 import { createChecker } from './http/validation.js';
 import { SeedTask } from './schemas/index.js';
-import type { TaskDocument } from './services/tasks.js';
+import { duplicateSubTaskId, type TaskDocument } from './services/tasks.js';
 
 export class SeedError extends Error {}
 
@@ -19,10 +19,18 @@ export function seedTasks(document: unknown): TaskDocument[] {
       : undefined;
   if (!list) throw new SeedError('a seed must be an array of tasks or an object with a "tasks" array');
   return list.map((task, index) => {
+    const id = (task as { id?: unknown } | null)?.id;
+    const name = typeof id === 'string' ? `task '${id}'` : `task ${index}`;
+    // Before anything walks the task: a task built in code may even hold a cycle.
+    if (nestsDeeperThan(task, MAX_JSON_DEPTH)) {
+      throw new SeedError(`${name}: nests deeper than ${MAX_JSON_DEPTH} levels`);
+    }
     const fixups = standInInt64(task);
     const problem = checkSeedTask(task);
-    if (problem !== undefined) throw new SeedError(`task ${index}: ${problem}`);
     restoreInt64(fixups);
+    if (problem !== undefined) throw new SeedError(`${name}: ${problem}`);
+    const duplicate = duplicateSubTaskId((task as TaskDocument).sub_tasks);
+    if (duplicate !== undefined) throw new SeedError(`${name}: ${duplicate}`);
     return task as TaskDocument;
   });
 }
@@ -36,8 +44,12 @@ export function readSeedFile(path: string): TaskDocument[] {
   }
   let document: unknown;
   try {
-    document = parseJson(text);
+    // The tasks sit one or two levels down ({"tasks": [...]}); each is then held to the limit a body is.
+    document = parseJson(text, undefined, MAX_JSON_DEPTH + 2);
   } catch (error) {
+    if (error instanceof JsonDepthError) {
+      throw new SeedError(`seed file ${path}: a task nests deeper than ${MAX_JSON_DEPTH} levels`);
+    }
     throw new SeedError(`seed file ${path} is not valid JSON: ${(error as Error).message}`);
   }
   try {

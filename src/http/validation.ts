@@ -5,9 +5,20 @@ import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import { INT64_MAX } from '../schemas/types.js';
 
+/** -2^63 and 2^63 are exact doubles; every double from the one up to (not including) the other is an int64 value. */
+const INT64_LOW = -(2 ** 63);
+const INT64_HIGH = 2 ** 63;
+
 function createAjv(options: Options): Ajv {
   const ajv = new Ajv({ allErrors: false, strict: true, strictTypes: false, ...options });
   addFormats.default(ajv);
+  // ajv-formats takes any integer as an int64, and 2^63 - 1 as a bound is 2^63 as a double: a literal that rounds to
+  // 2^63 (9223372036854775807.0, 9.223372036854775807e18) would pass and then fail in SQLite. Exact integers beyond
+  // 2^53 never get here as such: they arrive as stand-ins (standInInt64).
+  ajv.addFormat('int64', {
+    type: 'number',
+    validate: (value: number) => Number.isInteger(value) && value >= INT64_LOW && value < INT64_HIGH,
+  });
   return ajv;
 }
 

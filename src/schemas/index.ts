@@ -2,6 +2,7 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import fastJson from 'fast-json-stringify';
 import { ShowTaskResponse } from './generated/show-task.js';
+import { UpdateTaskBody } from './generated/update-task.js';
 import { Double, Int32, Int64, Nullable } from './types.js';
 
 export * from './generated/show-task.js';
@@ -32,8 +33,12 @@ export const ErrorResponse = Type.Object(
 
 type JsonSchema = Record<string | symbol, unknown>;
 
-/** A deep copy of a schema with no `required` lists: every field may be left out. Keeps TypeBox's symbol keys. */
-function withoutRequired<T extends TSchema>(schema: T): T {
+/**
+ * A deep copy of a schema with no `required` lists (every field may be left out) whose objects refuse fields they do
+ * not list, so a misspelt key is an error rather than silently dropped; an object that says otherwise stays open.
+ * Keeps TypeBox's symbol keys.
+ */
+function asDocument<T extends TSchema>(schema: T): T {
   const copy = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(copy);
     if (node === null || typeof node !== 'object') return node;
@@ -42,6 +47,9 @@ function withoutRequired<T extends TSchema>(schema: T): T {
       if (key === 'required') continue;
       out[key] = copy((node as JsonSchema)[key]);
     }
+    if (out.type === 'object' && out.properties !== undefined && !('additionalProperties' in out)) {
+      out.additionalProperties = false;
+    }
     return out;
   };
   return copy(schema) as T;
@@ -49,9 +57,21 @@ function withoutRequired<T extends TSchema>(schema: T): T {
 
 /**
  * A task as seeds and PUT /_mock/tasks/{id} give it: the ShowTask shape with every field optional (types, bounds and
- * enums still hold). The id may be left out where the path names it.
+ * enums still hold), plus the UpdateTask fields a task stores without showing them. The id may be left out where the
+ * path names it.
  */
-export const TaskDocument = withoutRequired(ShowTaskResponse);
+export const TaskDocument = asDocument(
+  Type.Object(
+    {
+      ...ShowTaskResponse.properties,
+      exist_server: UpdateTaskBody.properties.exist_server,
+      use_ipv6: UpdateTaskBody.properties.use_ipv6,
+      use_public_ip: UpdateTaskBody.properties.use_public_ip,
+      target_disk_ids: UpdateTaskBody.properties.target_disk_ids,
+    },
+    { description: 'A migration task in the ShowTask shape, every field optional.' },
+  ),
+);
 
 /** A seed file's task: a TaskDocument whose id is required. */
 export const SeedTask = Type.Unsafe<Record<string, unknown> & { id: string }>({

@@ -85,6 +85,24 @@ function checkMigrationIp(ip: unknown, useIpv6: boolean): void {
   }
 }
 
+/**
+ * Where a subtask list repeats an id, as a sentence naming both places (`sub_tasks[2].id duplicates
+ * sub_tasks[0].id`), or undefined. Ids are compared by value, whether they came as numbers or as bigint.
+ */
+export function duplicateSubTaskId(subTasks: unknown): string | undefined {
+  if (!Array.isArray(subTasks)) return undefined;
+  const seen = new Map<string, number>();
+  for (let index = 0; index < subTasks.length; index++) {
+    const id = (subTasks[index] as SubTaskInput | null)?.id;
+    if (id === null || id === undefined) continue;
+    const key = String(id);
+    const first = seen.get(key);
+    if (first !== undefined) return `sub_tasks[${index}].id duplicates sub_tasks[${first}].id`;
+    seen.set(key, index);
+  }
+  return undefined;
+}
+
 /** The task's own fields from a ShowTask-shaped document; absent fields stay absent. */
 function fieldsFromDocument(document: TaskDocument): Partial<TaskFields> {
   const fields: Record<string, unknown> = {};
@@ -154,6 +172,8 @@ export function createTaskService({ tasks, writes, clock, render, autoCreate }: 
     },
 
     updateTask(id, body) {
+      const duplicate = 'sub_tasks' in body ? duplicateSubTaskId(body.sub_tasks) : undefined;
+      if (duplicate !== undefined) return Promise.reject(new ApiError('invalidParameter', duplicate));
       return writes.run(() => {
         if (!tasks.exists(id)) {
           if (!autoCreate) throw new ApiError('taskNotFound', id);
@@ -180,6 +200,10 @@ export function createTaskService({ tasks, writes, clock, render, autoCreate }: 
     },
 
     putTasks(documents) {
+      for (const document of documents) {
+        const duplicate = duplicateSubTaskId(document.sub_tasks);
+        if (duplicate !== undefined) return Promise.reject(new ApiError('invalidParameter', duplicate));
+      }
       const now = clock.now();
       return writes.run(() => {
         for (const document of documents) {

@@ -86,6 +86,69 @@ describe('/_mock control API', () => {
     expect((await t.app.inject({ method: 'GET', url: '/_mock/tasks/zz/progress' })).statusCode).toBe(404);
   });
 
+  it.each([
+    [{ nmae: 'typo' }, 'nmae is not a known field'],
+    [{ target_server: { disks: [{ sise: 1 }] } }, 'target_server.disks[0].sise is not a known field'],
+    [{ target_server: { hostname: 'h' } }, 'target_server.hostname is not a known field'],
+    [{ sub_tasks: [{ progress: 0 }, { progress: 0, nmae: 'x' }] }, 'sub_tasks[1].nmae is not a known field'],
+    [{ source_server: { ip: '1.2.3.4', agent_version: '1' } }, 'source_server.agent_version is not a known field'],
+    [
+      { target_server: { disks: [{ physical_volumes: [{ mount: '/' }] }] } },
+      'target_server.disks[0].physical_volumes[0].mount is not a known field',
+    ],
+    [{ clone_server: { state: 'READY' } }, 'clone_server.state is not a known field'],
+    [{ network_check_info: { delay: 1 } }, 'network_check_info.delay is not a known field'],
+    [{ target_disk_ids: 5 }, 'target_disk_ids must be string'],
+    [{ use_ipv6: 'yes' }, 'use_ipv6 must be boolean'],
+  ])('PUT /_mock/tasks/{id} refuses %j with 400 naming the field, storing nothing', async (payload, message) => {
+    await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-1', payload: sampleTask('task-1') });
+    const before = t.db.prepare('SELECT * FROM tasks').all();
+    const response = await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-1', payload });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error_code: 'SMS.2001', error_msg: `Invalid request parameter: ${message}` });
+    expect(t.db.prepare('SELECT * FROM tasks').all()).toEqual(before);
+    expect(rowCount(t.db, 'sub_tasks')).toBe(2);
+  });
+
+  it('PUT /_mock/tasks/{id} stores the UpdateTask fields a task keeps without showing them', async () => {
+    const payload = { exist_server: true, use_ipv6: true, use_public_ip: false, target_disk_ids: 'd1 d2' };
+    const response = await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-1', payload });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).not.toHaveProperty('use_ipv6');
+    const row = t.db.prepare('SELECT exist_server, use_ipv6, use_public_ip, target_disk_ids FROM tasks').get();
+    expect(row).toEqual({ exist_server: 1, use_ipv6: 1, use_public_ip: 0, target_disk_ids: 'd1 d2' });
+    // The stored use_ipv6 is what UpdateTask checks a migration_ip against.
+    const update = await api(t.app, {
+      method: 'PUT',
+      url: '/v3/tasks/task-1',
+      payload: { migration_ip: '2001:db8::1' },
+    });
+    expect(update.statusCode).toBe(200);
+  });
+
+  it.each([
+    ['{"sub_tasks":[{"id":3,"progress":0},{"id":3,"progress":5}]}', 'sub_tasks[1].id duplicates sub_tasks[0].id'],
+    [
+      '{"total_time":9223372036854775807.0}',
+      'total_time must be an integer from -9223372036854775808 to 9223372036854775807',
+    ],
+    [
+      '{"target_server":{"disks":[{"size":9.223372036854775807e18}]}}',
+      'target_server.disks[0].size must be an integer from -9223372036854775808 to 9223372036854775807',
+    ],
+    [`{"name":"x","source_server":${'['.repeat(70)}${']'.repeat(70)}}`, 'the body nests deeper than 64 levels'],
+  ])('PUT /_mock/tasks/{id} refuses %s with 400, storing nothing', async (payload, message) => {
+    const response = await t.app.inject({
+      method: 'PUT',
+      url: '/_mock/tasks/task-1',
+      payload,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error_code: 'SMS.2001', error_msg: `Invalid request parameter: ${message}` });
+    expect([rowCount(t.db, 'tasks'), rowCount(t.db, 'sub_tasks')]).toEqual([0, 0]);
+  });
+
   it('needs no credentials', async () => {
     expect((await t.app.inject({ method: 'POST', url: '/_mock/reset' })).statusCode).toBe(204);
   });

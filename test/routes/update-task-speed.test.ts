@@ -199,6 +199,64 @@ describe('PUT /v3/tasks/{task_id}/progress (UpdateTaskSpeed)', () => {
   });
 });
 
+describe('UpdateTaskSpeed: hostile numbers and nesting', () => {
+  const text = (sizes: string) => `{"subtask_name":"SSL_CONFIG","progress":1,${sizes},"process_trace":""}`;
+
+  it.each([
+    ['"replicatesize":9223372036854775807.0,"totalsize":1', 'replicatesize'],
+    ['"replicatesize":1,"totalsize":9.223372036854775807e18', 'totalsize'],
+    ['"replicatesize":9223372036854775806.9,"totalsize":1', 'replicatesize'],
+  ])('refuses an int64 literal that rounds to 2^63 (%s) with 400, storing nothing', async (sizes, field) => {
+    const response = await send(text(sizes));
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      error_code: 'SMS.2001',
+      error_msg: `Invalid request parameter: ${field} must be an integer from -9223372036854775808 to 9223372036854775807`,
+    });
+    expect(rowCount(t.db, 'progress_samples')).toBe(0);
+    expect((await show()).state).toBe('READY');
+  });
+
+  it('refuses a body nesting deeper than 64 levels, even beside a 16-digit number, storing nothing', async () => {
+    const deep = `${'['.repeat(4500)}${']'.repeat(4500)}`;
+    const response = await send(text(`"replicatesize":1234567890123456789,"totalsize":1,"x":${deep}`));
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      error_code: 'SMS.2001',
+      error_msg: 'Invalid request parameter: the body nests deeper than 64 levels',
+    });
+    expect(rowCount(t.db, 'progress_samples')).toBe(0);
+    expect((await send(report)).statusCode).toBe(200);
+  });
+
+  it('appends a new subtask to one task while another holds subtask id 2^63 - 1', async () => {
+    await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-2', payload: sampleTask('task-2') });
+    const big = await api(t.app, {
+      method: 'PUT',
+      url: '/v3/tasks/task-2',
+      payload: '{"sub_tasks":[{"id":9223372036854775807,"name":"SSL_CONFIG"}]}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(big.statusCode).toBe(200);
+
+    for (const subtask_name of ['CONFIGURE_LINUX', 'SSL_CONFIG']) {
+      const response = await send({ ...report, subtask_name });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual({});
+    }
+    expect((await show()).sub_tasks.map((s: { id: number; name: string }) => [s.id, s.name])).toEqual([
+      [1, 'CONFIGURE_LINUX'],
+      [2, 'SSL_CONFIG'],
+      [11, 'CREATE_CLOUD_SERVER'],
+      [12, 'MIGRATE_LINUX_BLOCK'],
+    ]);
+    expect(rowCount(t.db, 'progress_samples')).toBe(2);
+    const other = t.db.prepare("SELECT id FROM sub_tasks WHERE task_id = 'task-2'").safeIntegers(true).pluck().all();
+    expect(other).toEqual([9223372036854775807n]);
+    expect((await send({ ...report, subtask_name: 'SSL_CONFIG' }, 'task-2')).statusCode).toBe(200);
+  });
+});
+
 describe('progress with --auto-create', () => {
   it('creates a READY task, then starts it with the report', async () => {
     const auto = await buildTestApp({ autoCreate: true });

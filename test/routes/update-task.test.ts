@@ -14,6 +14,11 @@ const put = (payload: unknown, id = 'task-1') =>
   api(t.app, { method: 'PUT', url: `/v3/tasks/${id}`, payload: payload as object });
 const show = async (id = 'task-1') => (await api(t.app, { method: 'GET', url: `/v3/tasks/${id}` })).json();
 const row = (id = 'task-1') => t.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Record<string, unknown>;
+const putText = (text: string, id = 'task-1') =>
+  api(t.app, { method: 'PUT', url: `/v3/tasks/${id}`, payload: text, headers: { 'content-type': 'application/json' } });
+const subTaskRows = (id = 'task-1') =>
+  t.db.prepare('SELECT id, name FROM sub_tasks WHERE task_id = ? ORDER BY id').safeIntegers(true).raw().all(id);
+const INT64_MESSAGE = 'must be an integer from -9223372036854775808 to 9223372036854775807';
 
 describe('PUT /v3/tasks/{task_id} (UpdateTask)', () => {
   it('changes only the fields present and answers {"id"}', async () => {
@@ -178,6 +183,154 @@ describe('PUT /v3/tasks/{task_id} (UpdateTask)', () => {
     expect(body.state).toBe('RUNNING');
     expect(body.sub_tasks).toHaveLength(5);
     expect(body.target_server.disks[0].physical_volumes).toHaveLength(2);
+  });
+});
+
+describe('UpdateTask: int64 values written as non-integer literals', () => {
+  it.each([
+    ['9223372036854775807.0', 'total_time', (v: string) => `{"total_time":${v}}`],
+    ['9.223372036854775807e18', 'estimate_complete_time', (v: string) => `{"estimate_complete_time":${v}}`],
+    ['9223372036854775806.9', 'sub_tasks[0].id', (v: string) => `{"sub_tasks":[{"id":${v},"name":"X"}]}`],
+    ['9223372036854775807.0', 'sub_tasks[0].end_date', (v: string) => `{"sub_tasks":[{"end_date":${v}}]}`],
+    [
+      '9.2233720368547758e18',
+      'target_server.disks[0].size',
+      (v: string) => `{"target_server":{"disks":[{"size":${v}}]}}`,
+    ],
+    [
+      '9223372036854775807.0',
+      'target_server.disks[0].physical_volumes[1].used_size',
+      (v: string) => `{"target_server":{"disks":[{"physical_volumes":[{},{"used_size":${v}}]}]}}`,
+    ],
+    [
+      '9223372036854775807.0',
+      'target_server.btrfs_list[0].nodesize',
+      (v: string) => `{"target_server":{"btrfs_list":[{"name":"b","nodesize":${v}}]}}`,
+    ],
+  ])('refuses %s as %s with 400, storing nothing', async (literal, field, body) => {
+    const before = row();
+    const response = await putText(body(literal));
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      error_code: 'SMS.2001',
+      error_msg: `Invalid request parameter: ${field} ${INT64_MESSAGE}`,
+    });
+    expect(row()).toEqual(before);
+    expect(subTaskRows()).toEqual([
+      [11n, 'CREATE_CLOUD_SERVER'],
+      [12n, 'MIGRATE_LINUX_BLOCK'],
+    ]);
+  });
+
+  it('refuses the negative side by the bound, and takes a Long written as 1.0 or 1e3', async () => {
+    const negative = await putText('{"total_time":-9223372036854775809.0}');
+    expect(negative.statusCode).toBe(400);
+    expect(negative.json()).toEqual({
+      error_code: 'SMS.2001',
+      error_msg: 'Invalid request parameter: total_time must be >= 0',
+    });
+    expect((await putText('{"total_time":1.0,"remain_seconds":1e3}')).statusCode).toBe(200);
+    expect([row().total_time, row().remain_seconds]).toEqual([1, 1000]);
+  });
+
+  it('still takes 2^63 - 1 written as an integer, exact', async () => {
+    const response = await putText('{"total_time":9223372036854775807,"sub_tasks":[{"id":9223372036854775807}]}');
+    expect(response.statusCode).toBe(200);
+    expect(t.db.prepare('SELECT total_time FROM tasks').safeIntegers(true).pluck().get()).toBe(9223372036854775807n);
+    expect(subTaskRows()).toEqual([[9223372036854775807n, null]]);
+  });
+});
+
+describe('UpdateTask: subtask ids', () => {
+  it.each([
+    ['{"sub_tasks":[{"id":5,"name":"A"},{"id":5,"name":"B"}]}', 'sub_tasks[1].id duplicates sub_tasks[0].id'],
+    ['{"sub_tasks":[{"id":1},{"name":"B"},{"id":2},{"id":1.0}]}', 'sub_tasks[3].id duplicates sub_tasks[0].id'],
+    [
+      '{"sub_tasks":[{"id":9223372036854775807},{"id":9223372036854775806},{"id":9223372036854775807}]}',
+      'sub_tasks[2].id duplicates sub_tasks[0].id',
+    ],
+  ])('refuses repeated ids %s with 400 naming both, storing nothing', async (body, message) => {
+    const before = row();
+    const response = await putText(body);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ error_code: 'SMS.2001', error_msg: `Invalid request parameter: ${message}` });
+    expect(row()).toEqual(before);
+    expect(subTaskRows()).toEqual([
+      [11n, 'CREATE_CLOUD_SERVER'],
+      [12n, 'MIGRATE_LINUX_BLOCK'],
+    ]);
+  });
+
+  it('never numbers an id-less subtask with an id given later in the list', async () => {
+    // The highest id stored is 12: an id-less subtask would have been 13.
+    const response = await put({ sub_tasks: [{ name: 'A' }, { id: 13, name: 'B' }, { name: 'C' }] });
+    expect(response.statusCode).toBe(200);
+    expect(subTaskRows()).toEqual([
+      [13n, 'B'],
+      [14n, 'A'],
+      [15n, 'C'],
+    ]);
+  });
+
+  it('a subtask id of 2^63 - 1 in one task does not stop another from numbering its subtasks', async () => {
+    expect(
+      (await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-2', payload: sampleTask('task-2') })).statusCode,
+    ).toBe(200);
+    expect((await putText('{"sub_tasks":[{"id":9223372036854775807,"name":"A"}]}', 'task-2')).statusCode).toBe(200);
+
+    const response = await put({ sub_tasks: [{ name: 'X' }, { id: 2, name: 'Y' }, { name: 'Z' }] });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ id: 'task-1' });
+    expect(subTaskRows()).toEqual([
+      [1n, 'X'],
+      [2n, 'Y'],
+      [3n, 'Z'],
+    ]);
+    const body = (await api(t.app, { method: 'GET', url: '/v3/tasks/task-1' })).json();
+    expect(body.sub_tasks.map((s: { id: number; name: string }) => [s.id, s.name])).toEqual([
+      [1, 'X'],
+      [2, 'Y'],
+      [3, 'Z'],
+    ]);
+    expect(subTaskRows('task-2')).toEqual([[9223372036854775807n, 'A']]);
+  });
+});
+
+describe('UpdateTask: nesting and unknown fields', () => {
+  const nested = (levels: number, inner = '1') => `${'['.repeat(levels)}${inner}${']'.repeat(levels)}`;
+
+  it.each([
+    ['a 16-digit number beside 4,500 levels', `{"name":"x","n":1234567890123456789,"z":${nested(4500)}}`],
+    ['6,000 levels in an open object', `{"source_server":{"x":${nested(6000)}}}`],
+    ['65 levels', `{"target_server":{"disks":[{"physical_volumes":[{"x":${nested(59)}}]}]}}`],
+  ])('refuses %s with 400, storing nothing', async (_label, text) => {
+    const before = row();
+    const response = await putText(text);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      error_code: 'SMS.2001',
+      error_msg: 'Invalid request parameter: the body nests deeper than 64 levels',
+    });
+    expect(response.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(row()).toEqual(before);
+    expect((await api(t.app, { method: 'GET', url: '/v3/tasks/task-1' })).statusCode).toBe(200);
+  });
+
+  it('takes 64 levels, and the journal shows such a body parsed', async () => {
+    const text = `{"source_server":{"x":${nested(62)}},"name":"deep"}`;
+    const response = await putText(text);
+    expect(response.statusCode).toBe(200);
+    expect(row().name).toBe('deep');
+    expect(JSON.parse(row().source_server as string).x).toEqual(JSON.parse(nested(62)));
+    const journal = (await t.app.inject({ method: 'GET', url: '/_mock/requests?operation=UpdateTask' })).json();
+    expect(journal.requests.at(-1).body).toEqual(JSON.parse(text));
+  });
+
+  it('ignores fields neither body model has, as before', async () => {
+    const before = row();
+    const response = await put({ nmae: 'typo', extra: { a: 1 } });
+    expect(response.statusCode).toBe(200);
+    expect(row()).toEqual(before);
   });
 });
 

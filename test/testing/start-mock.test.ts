@@ -62,7 +62,7 @@ describe('startMock', () => {
   });
 
   it('seed refuses a task the schema refuses, naming it', async () => {
-    await expect(sms.seed([{ id: 'bad', state: 'NAPPING' }])).rejects.toThrow(/^task 0: state must be one of/);
+    await expect(sms.seed([{ id: 'bad', state: 'NAPPING' }])).rejects.toThrow(/^task 'bad': state must be one of/);
     expect(sms.task('bad')).toBeUndefined();
   });
 
