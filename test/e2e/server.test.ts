@@ -229,8 +229,11 @@ describe('the sms-mock command', () => {
     const seed = join(dir, 'seed.json');
     writeFileSync(seed, JSON.stringify([{ id: 'ok' }, { id: 'bad', priority: 7 }]));
     const result = await runCliToEnd(['--port', '0', '--db', ':memory:', '--seed', seed]);
-    expect(result.code).toBe(1);
-    expect(result.stdout + result.stderr).toContain('task 1: priority must be one of: 0, 1, 2');
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `sms-mock: seed file ${seed}: task 'bad': priority must be one of: 0, 1, 2\n`,
+    });
   });
 });
 

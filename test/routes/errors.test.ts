@@ -16,7 +16,7 @@ describe('gateway errors', () => {
       ['GET', '/v3/nothing'],
       ['DELETE', '/v3/tasks/task-1'],
       ['POST', '/v3/tasks/task-1/progress'],
-      ['GET', '/'],
+      ['POST', '/'],
     ] as const) {
       const response = await api(t.app, { method, url });
       expect(response.statusCode).toBe(404);
