@@ -312,8 +312,8 @@ export function createTaskRepository(db: Db): TaskRepository {
   }
 
   /**
-   * Subtask ids are unique across tasks, as the real service numbers them: an id-less subtask gets the highest id
-   * anywhere (or in the list) plus one. Once that would pass 2^63 - 1 (a client may set any id), it gets the lowest
+   * Subtask ids are numbered across all tasks: an id-less subtask gets the highest id anywhere (or in its list) plus
+   * one. Once that would pass 2^63 - 1 (a client may set any id), it gets the lowest
    * id free in its own task instead, so one task's ids never stop another from numbering its subtasks.
    */
   function subTaskIds(taskId: string, subTasks: readonly SubTaskInput[]): Int64Value[] {
