@@ -27,7 +27,7 @@ const seed = Number(process.env.SOAK_SEED ?? 1);
  * The server's JavaScript heap is capped: garbage collection then keeps it near what is really alive instead of
  * letting it grow for minutes, so a minute of load tells a leak from a warming heap (and a leak ends in a crash).
  */
-const nodeFlags = (process.env.SOAK_NODE_FLAGS ?? '--max-old-space-size=96').split(' ').filter(Boolean);
+const nodeFlags = (process.env.SOAK_NODE_FLAGS ?? '--max-old-space-size=160').split(' ').filter(Boolean);
 
 for (const [name, value] of Object.entries({ seconds, taskCount, concurrency, sampleMs, maxGrowthMiB })) {
   if (!Number.isFinite(value) || value <= 0) {
