@@ -284,10 +284,10 @@ describe('UpdateTask (PUT /v3/tasks/{task_id})', () => {
             }
           },
         ),
-        fuzzParameters(300),
+        fuzzParameters(200),
       );
     },
-    fuzzTimeout(300),
+    fuzzTimeout(200),
   );
 
   it(
@@ -558,10 +558,10 @@ describe('sequences of requests', () => {
           }
           for (const id of TASK_IDS) await showTask(id, { schema: false });
         }),
-        fuzzParameters(150),
+        fuzzParameters(100),
       );
     },
-    fuzzTimeout(150, 150),
+    fuzzTimeout(100, 150),
   );
 });
 

@@ -106,10 +106,10 @@ describe('PUT /_mock/tasks/{task_id}', () => {
             expect(shown.body).toBe(response.body);
           }
         }),
-        fuzzParameters(250),
+        fuzzParameters(200),
       );
     },
-    fuzzTimeout(250),
+    fuzzTimeout(200),
   );
 
   it(
@@ -416,10 +416,10 @@ describe('the request journal (/_mock/requests, /_mock/requests/wait)', () => {
             expect([400, 408], describeResponse(response)).toContain(response.statusCode);
           }
         }),
-        fuzzParameters(200),
+        fuzzParameters(150),
       );
     },
-    fuzzTimeout(200),
+    fuzzTimeout(150),
   );
 });
 
