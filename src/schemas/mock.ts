@@ -115,8 +115,13 @@ const FaultRuleFields = {
     }),
   ),
   task_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-  first: Type.Optional(Type.Integer({ minimum: 1, description: 'Fire on the first N matches only.' })),
-  every_nth: Type.Optional(Type.Integer({ minimum: 1, description: 'Fire on every Nth match.' })),
+  // Counts stay plain numbers: a bound past 2^53 would reach the rule as a bigint no count can be compared with.
+  first: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Fire on the first N matches only.' }),
+  ),
+  every_nth: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Fire on every Nth match.' }),
+  ),
   probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Fire with this probability.' })),
   seed: Type.Optional(
     Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Seed for probability: same seed, same firings.' }),

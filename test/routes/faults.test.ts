@@ -106,6 +106,32 @@ describe('/_mock/faults over inject', () => {
     expect(rowCount(t.db, 'progress_samples')).toBe(0);
   });
 
+  it('refuses first and every_nth beyond 2147483647, which could not count matches, without adding a rule', async () => {
+    for (const field of ['first', 'every_nth']) {
+      for (const value of ['9007199254740992', '100000000000000000000', '2147483648']) {
+        const response = await t.app.inject({
+          method: 'POST',
+          url: '/_mock/faults',
+          headers: { 'content-type': 'application/json' },
+          payload: `{"${field}": ${value}, "effect": {"type": "error", "status": 400}}`,
+        });
+        expect(response.statusCode, `${field}=${value}`).toBe(400);
+        expect(response.json()).toEqual({
+          error_code: 'SMS.2001',
+          error_msg: `Invalid request parameter: ${field} must be <= 2147483647`,
+        });
+      }
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/_mock/faults' })).json()).toEqual({ faults: [] });
+    const largest = await t.app.inject({
+      method: 'POST',
+      url: '/_mock/faults',
+      payload: { every_nth: 2_147_483_647, effect: { type: 'error', status: 400 } },
+    });
+    expect(largest.statusCode).toBe(201);
+    expect((await sendReport()).statusCode).toBe(200);
+  });
+
   it('refuses a missing, malformed or non-JSON body without adding a rule', async () => {
     const cases = [
       { payload: undefined, headers: {} },
