@@ -17,7 +17,7 @@ import type { Db } from './db/database.js';
 import { createWriteQueue, type WriteQueue } from './db/write-queue.js';
 import { ApiError, ERRORS, type ErrorDefinition, errorBody } from './errors.js';
 import { createHttpServer, refuseUnreadable } from './http/connection.js';
-import { type Int64Fixup, JsonDepthError, mayHoldInt64, parseJson, restoreInt64, standInInt64 } from './http/json.js';
+import { type Int64Fixup, JsonRefusedError, mayHoldInt64, parseJson, restoreInt64, standInInt64 } from './http/json.js';
 import { sendJson } from './http/reply.js';
 import { operationOf, taskIdOf } from './http/route.js';
 import { createValidators, describeValidationError } from './http/validation.js';
@@ -240,7 +240,7 @@ export async function buildApp({
     try {
       value = parseJson(text, longDigits);
     } catch (error) {
-      if (error instanceof JsonDepthError) return done(new ApiError('invalidParameter', error.message), undefined);
+      if (error instanceof JsonRefusedError) return done(new ApiError('invalidParameter', error.message), undefined);
       return done(new ApiError('malformedBody'), undefined);
     }
     if (longDigits) {

@@ -20,12 +20,48 @@ function parseNumber(text: string): number | bigint {
  */
 export const MAX_JSON_DEPTH = 64;
 
+/** Thrown by parseJson for text that is JSON but is refused as a body: the message names why. */
+export class JsonRefusedError extends Error {}
+
 /** Thrown by parseJson for text that nests deeper than allowed. */
-export class JsonDepthError extends Error {
+export class JsonDepthError extends JsonRefusedError {
   constructor(readonly limit: number) {
     super(`the body nests deeper than ${limit} levels`);
     this.name = 'JsonDepthError';
   }
+}
+
+/**
+ * Thrown by parseJson for a `\uD800`-style escape with no partner: JSON allows it, but it is no Unicode text, and
+ * stored as UTF-8 it would silently come back as U+FFFD.
+ */
+export class UnpairedSurrogateError extends JsonRefusedError {
+  constructor() {
+    super('the body holds an unpaired UTF-16 surrogate escape (\\uD800 to \\uDFFF), which is not Unicode text');
+    this.name = 'UnpairedSurrogateError';
+  }
+}
+
+/** Only an escape can bring a surrogate into parsed text: UTF-8 decoding turns a raw one into U+FFFD. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function hasUnpairedSurrogate(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      if (UNPAIRED_SURROGATE.test(value)) return true;
+    } else if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        if (UNPAIRED_SURROGATE.test(key)) return true;
+        pending.push(child);
+      }
+    }
+  }
+  return false;
 }
 
 const OPEN_BRACE = 0x7b;
@@ -68,14 +104,15 @@ function checkDepth(text: string, limit: number): void {
 /**
  * Parses JSON text. Integers beyond 2^53 come back as bigint, everything else as JSON.parse gives it.
  * `__proto__` and `constructor.prototype` keys are refused, as Fastify's own parser does, and so is text nesting
- * deeper than `maxDepth` levels (JsonDepthError).
+ * deeper than `maxDepth` levels (JsonDepthError) or holding an unpaired surrogate (UnpairedSurrogateError).
  * `longDigits` lets a caller that already ran mayHoldInt64 on the text skip a second scan.
  */
 export function parseJson(text: string, longDigits = mayHoldInt64(text), maxDepth = MAX_JSON_DEPTH): unknown {
   checkDepth(text, maxDepth);
-  const value: unknown = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
-  if (!longDigits) return value;
-  return parseLossless(text, undefined, parseNumber);
+  let value: unknown = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  if (longDigits) value = parseLossless(text, undefined, parseNumber);
+  if (SURROGATE_ESCAPE.test(text) && hasUnpairedSurrogate(value)) throw new UnpairedSurrogateError();
+  return value;
 }
 
 /**

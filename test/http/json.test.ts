@@ -8,6 +8,7 @@ import {
   restoreInt64,
   standInInt64,
   stringifyJson,
+  UnpairedSurrogateError,
 } from '../../src/http/json.js';
 
 /** `levels` arrays one inside the other, the innermost holding `inner`. */
@@ -68,6 +69,20 @@ describe('parseJson nesting limit', () => {
   it('takes wide text with many shallow objects', () => {
     const text = JSON.stringify({ list: Array.from({ length: 500 }, (_, i) => ({ i, tags: [i] })) });
     expect((parseJson(text) as { list: unknown[] }).list).toHaveLength(500);
+  });
+});
+
+describe('parseJson unpaired surrogates', () => {
+  it('refuses an unpaired surrogate escape in a value or a key, on both parsing paths', () => {
+    for (const text of ['"\\ud800"', '["a\\udc00b"]', '{"\\udbff":1}', '{"a":"\\ud800","n":12345678901234567}']) {
+      expect(() => parseJson(text), text).toThrow(UnpairedSurrogateError);
+    }
+  });
+
+  it('reads pairs, escaped backslashes and plain text as JSON.parse does', () => {
+    for (const text of ['"\\ud83d\\ude00"', '"\\\\ud800"', '"\u00e9t\u00e9"', '{"k":"\\u0041"}']) {
+      expect(parseJson(text), text).toEqual(JSON.parse(text));
+    }
   });
 });
 

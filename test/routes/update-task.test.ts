@@ -353,3 +353,31 @@ describe('UpdateTask with --auto-create', () => {
     }
   });
 });
+
+describe('UpdateTask: text that is not Unicode', () => {
+  it.each([
+    ['a lone high surrogate', '{"region_id":"\\ud800"}'],
+    ['a lone low surrogate after text', '{"name":"web-\\uDC00"}'],
+    ['a high surrogate with no low one after it', '{"source_server":{"name":"a\\ud83dz"}}'],
+    ['a lone surrogate in a key', '{"source_server":{"\\ud800":"x"}}'],
+    ['a lone surrogate beside a long number', '{"region_id":"\\udfff","source_server":{"n":12345678901234567}}'],
+  ])('refuses %s with 400, storing nothing', async (_label, text) => {
+    const before = row();
+    const response = await putText(text);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      error_code: 'SMS.2001',
+      error_msg:
+        'Invalid request parameter: the body holds an unpaired UTF-16 surrogate escape (\\uD800 to \\uDFFF), which is not Unicode text',
+    });
+    expect(row()).toEqual(before);
+  });
+
+  it('keeps a pair of surrogate escapes, and an escaped backslash before u, as sent', async () => {
+    const response = await putText('{"region_id":"ok-\\ud83d\\ude00","name":"a"}');
+    expect(response.statusCode).toBe(200);
+    expect((await show()).region_id).toBe('ok-\u{1F600}');
+    expect((await putText('{"region_id":"\\\\ud800"}')).statusCode).toBe(200);
+    expect((await show()).region_id).toBe('\\ud800');
+  });
+});
