@@ -176,9 +176,16 @@ function writePortFile(file: string, port: number): void {
 /** Requests still being answered, per connection: what a close waits for. */
 function trackRequests(server: Server): () => { connections: number; requests: number } {
   const busy = new Map<Socket, number>();
+  // A request queued behind an answer that closed its connection never gets an answer of its own to close: the
+  // connection's close forgets it. Watched once per connection, not once per request.
+  const watched = new WeakSet<Socket>();
   server.on('request', (request, response) => {
     const socket = request.socket;
     busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    if (!watched.has(socket)) {
+      watched.add(socket);
+      socket.once('close', () => busy.delete(socket));
+    }
     response.once('close', () => {
       const left = (busy.get(socket) ?? 1) - 1;
       if (left > 0) busy.set(socket, left);
