@@ -21,10 +21,8 @@ import type { Clock } from './clock.js';
 import { type Config, DEFAULTS } from './config.js';
 import { type Db, openDatabase } from './db/database.js';
 import { parseJson } from './http/json.js';
-import { createChecker } from './http/validation.js';
 import { StartRuleError, type StartState } from './mock/control.js';
-import type { FaultRuleInput } from './mock/faults.js';
-import { FaultRuleInput as FaultRuleSchema } from './schemas/mock.js';
+import { checkFaultRule, type FaultRuleInput } from './mock/faults.js';
 import { readSeedFile, SeedError } from './seed.js';
 import type { TaskDocument } from './services/tasks.js';
 
@@ -52,8 +50,6 @@ export class StartError extends Error {
   override name = 'StartError';
 }
 
-const checkRule = createChecker(FaultRuleSchema as object, 'rule');
-
 /** Fault rules from a file: a JSON array of rules, or `{"faults": [...]}`, each as POST /_mock/faults takes it. */
 export function readFaultsFile(path: string): FaultRuleInput[] {
   const file = resolve(path);
@@ -78,7 +74,7 @@ export function readFaultsFile(path: string): FaultRuleInput[] {
     throw new StartError(`sms-mock: fault file ${file} must hold an array of fault rules, or {"faults": [...]}`);
   }
   return list.map((rule, index) => {
-    const problem = checkRule(rule);
+    const problem = checkFaultRule(rule);
     if (problem !== undefined) throw new StartError(`sms-mock: fault file ${file}: rule ${index}: ${problem}`);
     return rule as FaultRuleInput;
   });

@@ -4,11 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from './clock.js';
 import { ApiError, ERRORS } from './errors.js';
 import { parseJson } from './http/json.js';
-import { createChecker } from './http/validation.js';
-import type { FaultRule, FaultRuleInput } from './mock/faults.js';
+import { checkFaultRule, type FaultRule, type FaultRuleInput } from './mock/faults.js';
 import type { JournalEntry, JournalFilter } from './mock/journal.js';
 import type { ProgressSample } from './repositories/tasks.js';
-import { FaultRuleInput as FaultRuleSchema } from './schemas/mock.js';
 import { seedTasks } from './seed.js';
 import { startServer } from './server.js';
 
@@ -110,8 +108,6 @@ function toFilter(filter: RequestFilter = {}): JournalFilter {
   };
 }
 
-const checkRule = createChecker(FaultRuleSchema as object, 'rule');
-
 /** Starts sms-mock in this process. Call `close()` when done (an `afterAll`/`after` hook). */
 export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
   const server = await startServer({
@@ -160,7 +156,7 @@ export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
     },
     faults: {
       add(rule) {
-        const problem = checkRule(rule);
+        const problem = checkFaultRule(rule);
         if (problem !== undefined) throw new TypeError(`invalid fault rule: ${problem}`);
         return faults.add(rule);
       },

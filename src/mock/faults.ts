@@ -4,6 +4,8 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { ApiError, ERRORS, type ErrorDefinition } from '../errors.js';
+import { createChecker } from '../http/validation.js';
+import { FaultRuleInput as FaultRuleSchema } from '../schemas/mock.js';
 import { checkOperation } from './journal.js';
 
 export type ErrorPreset = 'forbidden' | 'throttled' | 'internal' | 'unavailable';
@@ -116,6 +118,12 @@ function errorOf(effect: FaultEffectInput): FaultAction['error'] {
   const retryAfter = effect.retry_after ?? preset?.retryAfter;
   return { definition, message: definition.message, ...(retryAfter !== undefined ? { retryAfter } : {}) };
 }
+
+/**
+ * Checks a rule that arrives outside a request (a fault file, `startMock().faults.add`) against the schema
+ * `POST /_mock/faults` validates with; answers the first problem as a sentence, or undefined.
+ */
+export const checkFaultRule = createChecker(FaultRuleSchema as object, 'rule');
 
 /** The rules in force, in the order they were added. */
 export class FaultRules {
