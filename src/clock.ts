@@ -1,6 +1,10 @@
 // The one source of time for everything the server writes (dates, receive times, journal entries), and the
 // controllable clock behind `/_mock/clock`: it runs with a source, can be frozen, set and moved.
 
+/** Times the mock clock may be set to (1970 to 9999): every date field and ISO rendering stays valid. */
+export const CLOCK_MIN = 0;
+export const CLOCK_MAX = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;

@@ -1,5 +1,6 @@
 // Settings from command-line flags, each with an SMS_MOCK_* environment twin (flags win).
 import { parseArgs } from 'node:util';
+import { CLOCK_MAX, CLOCK_MIN } from './clock.js';
 
 export interface Config {
   readonly host: string;
@@ -98,15 +99,12 @@ function parseInteger(value: string, name: string, min: number, max: number): nu
   return n;
 }
 
-/** Times the mock clock may stand at (as PUT /_mock/clock allows). */
-const CLOCK_MAX = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-
 function parseTime(value: string, name: string): number {
   // The same shape as PUT /_mock/clock takes: a date-time with a zone, so no run depends on the machine's time zone.
   const ms = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/i.test(value)
     ? Date.parse(value)
     : Number.NaN;
-  if (!(ms >= 0 && ms <= CLOCK_MAX)) {
+  if (!(ms >= CLOCK_MIN && ms <= CLOCK_MAX)) {
     throw new ConfigError(
       `${name} must be an ISO 8601 time with a zone between 1970 and 9999, such as 2030-01-01T00:00:00Z, got '${value}'`,
     );

@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
+import { CLOCK_MAX, CLOCK_MIN } from '../clock.js';
 import { ApiError } from '../errors.js';
 import { stringifyJson } from '../http/json.js';
 import { sendJson } from '../http/reply.js';
@@ -32,10 +33,6 @@ export interface MockRoutesOptions {
   /** Aborted when the server starts closing (pending waits are then answered 408, saying so). */
   readonly closing: AbortSignal;
 }
-
-/** Times the clock may be set to: every date field and ISO rendering stays valid. */
-const CLOCK_MIN = 0;
-const CLOCK_MAX = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 const TaskIdParams = Type.Object({ task_id: Type.String({ minLength: 1, maxLength: 255 }) });
 const tags = ['mock'];
