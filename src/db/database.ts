@@ -77,6 +77,10 @@ export function isStorageFailure(error: unknown): error is Error & { code: strin
 
 const WHAT_TO_DO = 'make it writable for this user, or start with another --db';
 
+function cannotWrite(file: string, error: Error & { code: string }): DatabaseOpenError {
+  return new DatabaseOpenError(`sms-mock: cannot write ${file}: ${error.message} (${error.code}); ${WHAT_TO_DO}`);
+}
+
 /**
  * Root passes these checks whatever the modes say, and SQLite quietly opens a file it may not write read-only (then
  * fails every write): asking the OS first gives a message that names the culprit.
@@ -124,7 +128,7 @@ function takeFile(db: Db, file: string): void {
       );
     }
     if (isStorageFailure(error)) {
-      throw new DatabaseOpenError(`sms-mock: cannot write ${file}: ${error.message} (${error.code}); ${WHAT_TO_DO}`);
+      throw cannotWrite(file, error);
     }
     throw error;
   }
@@ -148,7 +152,7 @@ export function openDatabase({ path, migrationsDir = defaultMigrationsDir() }: O
     db = new Database(file, { timeout: LOCK_WAIT_MS });
   } catch (error) {
     if (isStorageFailure(error)) {
-      throw new DatabaseOpenError(`sms-mock: cannot write ${file}: ${error.message} (${error.code}); ${WHAT_TO_DO}`);
+      throw cannotWrite(file, error);
     }
     throw error;
   }
