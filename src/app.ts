@@ -11,25 +11,25 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import { type Clock, MockClock } from './clock.js';
+import { type Clock, MockClock } from './lib/clock.js';
 import { type Config, DEFAULTS, MAX_BODY_LIMIT } from './config.js';
 import type { Db } from './db/database.js';
 import { createWriteQueue, type WriteQueue } from './db/write-queue.js';
-import { ApiError, ERRORS, type ErrorDefinition, errorBody } from './errors.js';
+import { ApiError, ERRORS, type ErrorDefinition, errorBody } from './lib/errors.js';
 import { createHttpServer, refuseUnreadable } from './http/connection.js';
-import { type Int64Fixup, JsonRefusedError, mayHoldInt64, parseJson, restoreInt64, standInInt64 } from './http/json.js';
+import { type Int64Fixup, JsonRefusedError, mayHoldInt64, parseJson, restoreInt64, standInInt64 } from './lib/json.js';
 import { sendJson } from './http/reply.js';
 import { operationOf, taskIdOf } from './http/route.js';
-import { createValidators, describeValidationError } from './http/validation.js';
-import { createMockControl, type MockControl, type StartState } from './mock/control.js';
-import { FaultRules } from './mock/faults.js';
-import { type FaultMark, Journal, type JournalRecord } from './mock/journal.js';
-import { createTaskRepository } from './repositories/tasks.js';
-import { apiRoutes } from './routes/api.js';
-import { docsRoutes, registerOpenApi } from './routes/docs.js';
-import { mockRoutes } from './routes/mock.js';
+import { createValidators, describeValidationError } from './lib/validation.js';
+import { createMockControl, type MockControl, type StartState } from './control/admin.js';
+import { FaultRules } from './control/faults.js';
+import { type FaultMark, Journal, type JournalRecord } from './control/journal.js';
+import { createTaskRepository } from './sms/tasks/repository.js';
+import { apiRoutes } from './sms/tasks/routes.js';
+import { docsRoutes, registerOpenApi } from './plugins/openapi.js';
+import { mockRoutes } from './control/routes.js';
 import { createTaskRenderer } from './schemas/index.js';
-import { createTaskService, type TaskDocument, type TaskService } from './services/tasks.js';
+import { createTaskService, type TaskDocument, type TaskService } from './sms/tasks/service.js';
 import { PACKAGE } from './version.js';
 
 declare module 'fastify' {

@@ -1,6 +1,6 @@
 // Settings from command-line flags, each with an SMS_MOCK_* environment twin (flags win).
 import { parseArgs } from 'node:util';
-import { CLOCK_MAX, CLOCK_MIN } from './clock.js';
+import { CLOCK_MAX, CLOCK_MIN } from './lib/clock.js';
 
 export interface Config {
   readonly host: string;

@@ -17,14 +17,14 @@ import type { Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import type { Clock } from './clock.js';
+import type { Clock } from './lib/clock.js';
 import { type Config, DEFAULTS } from './config.js';
 import { type Db, openDatabase } from './db/database.js';
-import { parseJson } from './http/json.js';
-import { StartRuleError, type StartState } from './mock/control.js';
-import { checkFaultRule, type FaultRuleInput } from './mock/faults.js';
-import { readSeedFile, SeedError } from './seed.js';
-import type { TaskDocument } from './services/tasks.js';
+import { parseJson } from './lib/json.js';
+import { StartRuleError, type StartState } from './control/admin.js';
+import { checkFaultRule, type FaultRuleInput } from './control/faults.js';
+import { readSeedFile, SeedError } from './control/seed.js';
+import type { TaskDocument } from './sms/tasks/service.js';
 
 export interface RunningServer {
   readonly app: FastifyInstance;

@@ -1,13 +1,13 @@
 // Starting sms-mock inside a test process: an ephemeral port on 127.0.0.1, an in-memory database, no logs, and
 // helpers that drive the mock-only features directly (the same objects the /_mock routes use, without HTTP).
 import type { FastifyInstance } from 'fastify';
-import type { Clock } from './clock.js';
-import { ApiError, ERRORS } from './errors.js';
-import { parseJson } from './http/json.js';
-import { checkFaultRule, type FaultRule, type FaultRuleInput } from './mock/faults.js';
-import type { JournalEntry, JournalFilter } from './mock/journal.js';
-import type { ProgressSample } from './repositories/tasks.js';
-import { seedTasks } from './seed.js';
+import type { Clock } from './lib/clock.js';
+import { ApiError, ERRORS } from './lib/errors.js';
+import { parseJson } from './lib/json.js';
+import { checkFaultRule, type FaultRule, type FaultRuleInput } from './control/faults.js';
+import type { JournalEntry, JournalFilter } from './control/journal.js';
+import type { ProgressSample } from './sms/tasks/repository.js';
+import { seedTasks } from './control/seed.js';
 import { startServer } from './server.js';
 
 export interface MockOptions {

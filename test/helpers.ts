@@ -1,7 +1,7 @@
 // Shared test setup: a fresh app on an in-memory database, a controllable clock, and request helpers.
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { type AppConfig, buildApp } from '../src/app.js';
-import type { Clock } from '../src/clock.js';
+import type { Clock } from '../src/lib/clock.js';
 import { type Db, openDatabase } from '../src/db/database.js';
 
 export class TestClock implements Clock {

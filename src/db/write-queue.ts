@@ -3,7 +3,7 @@
 // batch instead of once per request, while every acknowledged write is still durable. A store that stops taking
 // writes (disk full, file read-only or deleted) refuses them with the mock's own 503, and says so in health().
 import { statSync } from 'node:fs';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../lib/errors.js';
 import { type Db, isStorageFailure } from './database.js';
 
 interface Pending {

@@ -3,7 +3,7 @@
 // missing Host, bytes it cannot parse) come in the gateway's shape, after every answer still owed on the connection.
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { ERRORS, errorBody } from '../errors.js';
+import { ERRORS, errorBody } from '../lib/errors.js';
 import { JSON_UTF8 } from './reply.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;

@@ -1,7 +1,7 @@
 // Replays every request the official Python SDK sent (test/fixtures/sdk-captures) against a server seeded with
 // the task ids they name: the server must accept what the real client sends, signed or not.
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseSdkDate } from '../../src/http/auth.js';
+import { parseSdkDate } from '../../src/gateway/auth.js';
 import { CAPTURE_AK, CAPTURE_SK, type Capture, captureTaskId, header, loadCaptures } from '../captures.js';
 import { buildTestApp, rowCount, sampleTask, type TestApp, TestClock } from '../helpers.js';
 

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { type Db, openDatabase } from '../../src/db/database.js';
-import { seedTasks } from '../../src/seed.js';
+import { seedTasks } from '../../src/control/seed.js';
 import { sampleTask } from '../helpers.js';
 
 interface RawResponse {

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { isInteger, parse as parseLossless } from 'lossless-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalRequest, sign } from '../../src/http/auth.js';
+import { canonicalRequest, sign } from '../../src/gateway/auth.js';
 import { TaskDocument, UpdateTaskBody, UpdateTaskSpeedBody } from '../../src/schemas/index.js';
 import {
   buildFuzzApp,

@@ -4,10 +4,10 @@ import type { Parameters as FuzzParameters } from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { Db } from '../../src/db/database.js';
-import { parseJson, standInInt64 } from '../../src/http/json.js';
-import { createChecker } from '../../src/http/validation.js';
+import { parseJson, standInInt64 } from '../../src/lib/json.js';
+import { createChecker } from '../../src/lib/validation.js';
 import { ShowTaskResponse } from '../../src/schemas/index.js';
-import type { TaskDocument } from '../../src/services/tasks.js';
+import type { TaskDocument } from '../../src/sms/tasks/service.js';
 import { buildTestApp, sampleTask, type TestApp } from '../helpers.js';
 
 /** Fixed unless FUZZ_SEED says otherwise: a failure in CI replays on any machine. */

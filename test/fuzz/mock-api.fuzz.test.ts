@@ -4,10 +4,10 @@
 import fc from 'fast-check';
 import { isInteger, parse as parseLossless } from 'lossless-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson, standInInt64 } from '../../src/http/json.js';
-import { createChecker } from '../../src/http/validation.js';
+import { parseJson, standInInt64 } from '../../src/lib/json.js';
+import { createChecker } from '../../src/lib/validation.js';
 import { ShowTaskResponse, TaskDocument, UpdateTaskBody, UpdateTaskSpeedBody } from '../../src/schemas/index.js';
-import { ClockUpdate, FaultRuleInput, JournalQuery, JournalResponse, WaitQuery } from '../../src/schemas/mock.js';
+import { ClockUpdate, FaultRuleInput, JournalQuery, JournalResponse, WaitQuery } from '../../src/control/schemas.js';
 import {
   buildFuzzApp,
   describeResponse,

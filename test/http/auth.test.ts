@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/errors.js';
+import { ApiError } from '../../src/lib/errors.js';
 import {
   canonicalRequest,
   checkCredentials,
@@ -9,7 +9,7 @@ import {
   sign,
   stringToSign,
   verifySignature,
-} from '../../src/http/auth.js';
+} from '../../src/gateway/auth.js';
 import { CAPTURE_AK, CAPTURE_SK, captureTaskId, headerObject, loadCaptures } from '../captures.js';
 import { buildTestApp, rowCount, sampleTask, type TestApp, TestClock } from '../helpers.js';
 

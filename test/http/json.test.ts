@@ -9,7 +9,7 @@ import {
   standInInt64,
   stringifyJson,
   UnpairedSurrogateError,
-} from '../../src/http/json.js';
+} from '../../src/lib/json.js';
 
 /** `levels` arrays one inside the other, the innermost holding `inner`. */
 const nested = (levels: number, inner = '') => `${'['.repeat(levels)}${inner}${']'.repeat(levels)}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MockClock } from '../../src/clock.js';
+import { MockClock } from '../../src/lib/clock.js';
 
 describe('MockClock', () => {
   const source = () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/errors.js';
-import { type FaultRequest, FaultRules } from '../../src/mock/faults.js';
+import { ApiError } from '../../src/lib/errors.js';
+import { type FaultRequest, FaultRules } from '../../src/control/faults.js';
 
 const progress: FaultRequest = {
   operation: 'UpdateTaskSpeed',

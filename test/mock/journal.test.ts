@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError } from '../../src/errors.js';
+import { ApiError } from '../../src/lib/errors.js';
 import {
   ENTRY_OVERHEAD,
   Journal,
@@ -8,13 +8,13 @@ import {
   MAX_JOURNAL_BODY,
   MAX_PENDING_WAITS,
   REDACTED,
-} from '../../src/mock/journal.js';
+} from '../../src/control/journal.js';
 
 // parseJson refuses text nested too deep, so the journal shows such a body as text; `deepParse` lets a test hand the
 // renderer a parsed body too deep to serialize, to check rendering copes with it by itself.
 const json = vi.hoisted(() => ({ deepParse: false }));
-vi.mock('../../src/http/json.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../src/http/json.js')>();
+vi.mock('../../src/lib/json.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/lib/json.js')>();
   return {
     ...original,
     parseJson: (text: string, longDigits?: boolean) =>
@@ -242,7 +242,7 @@ describe('Journal', () => {
     // Measured in a process of its own, with gc exposed: 200 bodies of a million characters (about 200 MB) must not
     // stay reachable through the journal, only their 64 KiB cuts (about 13 MB).
     const script = `
-      import { Journal } from ${JSON.stringify(new URL('../../src/mock/journal.ts', import.meta.url).pathname)};
+      import { Journal } from ${JSON.stringify(new URL('../../src/control/journal.ts', import.meta.url).pathname)};
       const used = () => { gc(); gc(); const m = process.memoryUsage(); return m.heapUsed + m.external; };
       const journal = new Journal(1000);
       const before = used();

@@ -5,7 +5,7 @@ import {
   MAX_UPDATE_STATEMENTS,
   type TaskFields,
   type TaskRepository,
-} from '../../src/repositories/tasks.js';
+} from '../../src/sms/tasks/repository.js';
 
 let db: Db;
 const rowCount = (d: Db, table: string) => d.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;

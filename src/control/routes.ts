@@ -4,13 +4,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import { CLOCK_MAX, CLOCK_MIN } from '../clock.js';
-import { ApiError } from '../errors.js';
-import { stringifyJson } from '../http/json.js';
+import { CLOCK_MAX, CLOCK_MIN } from '../lib/clock.js';
+import { ApiError } from '../lib/errors.js';
+import { stringifyJson } from '../lib/json.js';
 import { sendJson } from '../http/reply.js';
-import type { MockControl } from '../mock/control.js';
-import type { FaultRuleInput as FaultRuleInputType } from '../mock/faults.js';
-import type { JournalFilter } from '../mock/journal.js';
+import type { MockControl } from './admin.js';
+import type { FaultRuleInput as FaultRuleInputType } from './faults.js';
+import type { JournalFilter } from './journal.js';
 import { ErrorResponse, ProgressSamplesResponse, ShowTaskResponse, TaskDocument } from '../schemas/index.js';
 import {
   ClockState,
@@ -25,7 +25,7 @@ import {
   UnhealthyResponse,
   WaitQuery,
   WaitTimeoutResponse,
-} from '../schemas/mock.js';
+} from './schemas.js';
 import { PACKAGE } from '../version.js';
 
 export interface MockRoutesOptions {

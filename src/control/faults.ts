@@ -3,9 +3,9 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import { ApiError, ERRORS, type ErrorDefinition } from '../errors.js';
-import { createChecker } from '../http/validation.js';
-import { FaultRuleInput as FaultRuleSchema } from '../schemas/mock.js';
+import { ApiError, ERRORS, type ErrorDefinition } from '../lib/errors.js';
+import { createChecker } from '../lib/validation.js';
+import { FaultRuleInput as FaultRuleSchema } from './schemas.js';
 import { checkOperation } from './journal.js';
 
 export type ErrorPreset = 'forbidden' | 'throttled' | 'internal' | 'unavailable';

@@ -1,7 +1,7 @@
 // The state the mock keeps beside the tasks (journal, fault rules, clock) and the reset that clears all of it.
-import type { MockClock } from '../clock.js';
-import { ApiError } from '../errors.js';
-import type { TaskDocument, TaskService } from '../services/tasks.js';
+import type { MockClock } from '../lib/clock.js';
+import { ApiError } from '../lib/errors.js';
+import type { TaskDocument, TaskService } from '../sms/tasks/service.js';
 import type { FaultRuleInput, FaultRules } from './faults.js';
 import type { Journal } from './journal.js';
 

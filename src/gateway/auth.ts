@@ -2,8 +2,8 @@
 // sends). Lenient by default (presence is enough); with credentials configured, signatures are verified.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Clock } from '../clock.js';
-import { ApiError } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import { ApiError } from '../lib/errors.js';
 
 const SCHEME = 'SDK-HMAC-SHA256';
 const MAX_TOKEN_LENGTH = 16384;

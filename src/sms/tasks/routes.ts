@@ -3,13 +3,13 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { type Clock, systemClock } from '../clock.js';
-import { errorBody } from '../errors.js';
-import { checkCredentials, type SignatureHeader, verifySignature } from '../http/auth.js';
-import { sendJson } from '../http/reply.js';
-import { operationOf, taskIdOf } from '../http/route.js';
-import type { FaultAction, FaultRules } from '../mock/faults.js';
-import type { ProgressReport } from '../repositories/tasks.js';
+import { type Clock, systemClock } from '../../lib/clock.js';
+import { errorBody } from '../../lib/errors.js';
+import { checkCredentials, type SignatureHeader, verifySignature } from '../../gateway/auth.js';
+import { sendJson } from '../../http/reply.js';
+import { operationOf, taskIdOf } from '../../http/route.js';
+import type { FaultAction, FaultRules } from '../../control/faults.js';
+import type { ProgressReport } from './repository.js';
 import {
   ErrorResponse,
   ShowTaskHeaders,
@@ -25,8 +25,8 @@ import {
   UpdateTaskSpeedParams,
   UpdateTaskSpeedResponse,
   UpdateTaskSpeedResponse403,
-} from '../schemas/index.js';
-import type { TaskService } from '../services/tasks.js';
+} from '../../schemas/index.js';
+import type { TaskService } from './service.js';
 
 export interface ApiRoutesOptions {
   readonly tasks: TaskService;

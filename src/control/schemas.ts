@@ -1,6 +1,6 @@
 // Schemas of the mock's own API under /_mock: journal, fault rules, clock, health.
 import { Type } from '@sinclair/typebox';
-import { StringEnum } from './types.js';
+import { StringEnum } from '../schemas/types.js';
 
 const JournalFilters = {
   method: Type.Optional(Type.String({ minLength: 1, maxLength: 16, description: 'HTTP method, e.g. PUT.' })),

@@ -1,8 +1,8 @@
 // The request journal: every request to the emulated API, kept in a ring bounded by a count and by a byte budget,
 // with filters and waits.
 import type { IncomingHttpHeaders } from 'node:http';
-import { ApiError } from '../errors.js';
-import { mayHoldInt64, parseJson, stringifyJson } from '../http/json.js';
+import { ApiError } from '../lib/errors.js';
+import { mayHoldInt64, parseJson, stringifyJson } from '../lib/json.js';
 
 /** Bodies longer than this are kept cut to this many characters. */
 export const MAX_JOURNAL_BODY = 64 * 1024;

@@ -1,9 +1,9 @@
 // The rules of the three task operations and the mock's own task control: what a request changes, in one
 // transaction, and the ShowTask body kept serialized between writes.
 import { isIPv4, isIPv6 } from 'node:net';
-import type { Clock } from '../clock.js';
-import type { WriteQueue } from '../db/write-queue.js';
-import { ApiError } from '../errors.js';
+import type { Clock } from '../../lib/clock.js';
+import type { WriteQueue } from '../../db/write-queue.js';
+import { ApiError } from '../../lib/errors.js';
 import type {
   JsonObject,
   ProgressReport,
@@ -12,8 +12,8 @@ import type {
   TaskFields,
   TaskRecord,
   TaskRepository,
-} from '../repositories/tasks.js';
-import { BOOLEAN_COLUMNS, INTEGER_COLUMNS, JSON_COLUMNS, REAL_COLUMNS, TEXT_COLUMNS } from '../repositories/tasks.js';
+} from './repository.js';
+import { BOOLEAN_COLUMNS, INTEGER_COLUMNS, JSON_COLUMNS, REAL_COLUMNS, TEXT_COLUMNS } from './repository.js';
 
 /** An UpdateTask body after validation: the current model's fields and the older model's, all optional. */
 export type UpdateTaskInput = Record<string, unknown>;

@@ -1,6 +1,6 @@
 // SQL for tasks, subtasks and progress samples. Synchronous, prepared once per connection, wire names as columns.
-import type { Db } from '../db/database.js';
-import { parseJson, stringifyJson } from '../http/json.js';
+import type { Db } from '../../db/database.js';
+import { parseJson, stringifyJson } from '../../lib/json.js';
 
 export type Int64Value = number | bigint;
 export type JsonObject = Record<string, unknown>;

@@ -1,9 +1,9 @@
 // Seed files: a JSON array of tasks, or {"tasks": [...]}, each in the ShowTask shape with an id.
 import { readFileSync } from 'node:fs';
-import { JsonDepthError, MAX_JSON_DEPTH, nestsDeeperThan, parseJson, restoreInt64, standInInt64 } from './http/json.js';
-import { createChecker } from './http/validation.js';
-import { SeedTask } from './schemas/index.js';
-import { duplicateSubTaskId, type TaskDocument } from './services/tasks.js';
+import { JsonDepthError, MAX_JSON_DEPTH, nestsDeeperThan, parseJson, restoreInt64, standInInt64 } from '../lib/json.js';
+import { createChecker } from '../lib/validation.js';
+import { SeedTask } from '../schemas/index.js';
+import { duplicateSubTaskId, type TaskDocument } from '../sms/tasks/service.js';
 
 export class SeedError extends Error {}
 
