@@ -1,52 +1,28 @@
 // npm run bench: autocannon against sms-mock and, in the same run, against a bare Fastify server answering the same
-// three routes; prints req/s, p99 and the ratio to the bare server, then checks that every acknowledged progress
-// report is in the database. Loopback only, bounded in time, children always stopped.
-import { spawn, spawnSync } from 'node:child_process';
+// three routes; prints req/s, p99, the server's CPU time per request and the ratios to the bare server, then checks
+// that every acknowledged progress report is in the database; before the load, times both servers' start-up and
+// startMock()'s. Loopback only, bounded in time, children always stopped.
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
+import { cpuSeconds, isNode, ticksPerSecond } from './cpu.mjs';
 import { progressBody, TASK_ID, task, updateBody } from './fixture.mjs';
 import { measureReset } from './reset.mjs';
+import { freePort, hasTaskset, startServer, stopChildren } from './servers.mjs';
+import { formatStartup, measureStartup } from './startup.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
 const quick = process.argv.includes('--quick');
 const duration = Number(process.env.BENCH_DURATION ?? (quick ? 3 : 10));
 const runs = Number(process.env.BENCH_RUNS ?? (quick ? 1 : 3));
 const warmup = 2;
 const connections = 10;
 const only = process.env.BENCH_ONLY;
-
-// The load generator gets CPU 1, the servers CPU 0, so neither steals from the other (2-core machine).
-const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-function startServer(args, env = {}) {
-  const command = hasTaskset ? 'taskset' : process.execPath;
-  const argv = hasTaskset ? ['-c', '0', process.execPath, ...args] : args;
-  const child = spawn(command, argv, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
-}
+const startupSpawns = 5;
 
 async function waitForTask(port) {
   const deadline = Date.now() + 15_000;
@@ -64,10 +40,6 @@ async function waitForTask(port) {
   throw new Error(`server on port ${port} did not answer within 15 s`);
 }
 
-const children = new Set();
-function stopChildren() {
-  for (const child of children) child.kill('SIGKILL');
-}
 process.on('exit', stopChildren);
 process.on('SIGINT', () => process.exit(130));
 
@@ -89,29 +61,219 @@ function load(port, endpoint, seconds) {
   });
 }
 
-async function main() {
-  const endpoints = [
-    { key: 'get', name: 'GET task (ShowTask)', method: 'GET', path: `/v3/tasks/${TASK_ID}`, goal: 0.9 },
-    {
-      key: 'update',
-      name: 'PUT task (UpdateTask)',
-      method: 'PUT',
-      path: `/v3/tasks/${TASK_ID}`,
-      body: updateBody,
-      goal: 0.75,
-    },
-    {
-      key: 'progress',
-      name: 'PUT progress (UpdateTaskSpeed)',
-      method: 'PUT',
-      path: `/v3/tasks/${TASK_ID}/progress`,
-      body: progressBody,
-      goal: 0.75,
-    },
-  ].filter((e) => !only || e.key === only);
-  if (endpoints.length === 0) throw new Error(`BENCH_ONLY must be get, update or progress, not ${only}`);
+/**
+ * One load window with the server's CPU time per request: utime+stime read from /proc right before and right after
+ * the window, divided by the requests answered in it. Undefined where the server's /proc entry is not readable.
+ */
+async function loadWithCpu(server, endpoint, seconds) {
+  const before = server.cpu ? cpuSeconds(server.pid) : undefined;
+  const result = await load(server.port, endpoint, seconds);
+  const after = before === undefined ? undefined : cpuSeconds(server.pid);
+  const answered = result.requests.total;
+  const cpuUs = after === undefined || answered === 0 ? undefined : ((after - before) * 1e6) / answered;
+  return { result, cpuUs };
+}
 
-  const limitMs = (runs * endpoints.length * 2 * (duration + warmup + 4) + 60) * 1000;
+const ENDPOINTS = [
+  {
+    key: 'get',
+    label: 'GET task',
+    name: 'GET task (ShowTask)',
+    method: 'GET',
+    path: `/v3/tasks/${TASK_ID}`,
+    goal: 0.9,
+  },
+  {
+    key: 'update',
+    label: 'PUT task',
+    name: 'PUT task (UpdateTask)',
+    method: 'PUT',
+    path: `/v3/tasks/${TASK_ID}`,
+    body: updateBody,
+    goal: 0.75,
+  },
+  {
+    key: 'progress',
+    label: 'PUT progress',
+    name: 'PUT progress (UpdateTaskSpeed)',
+    method: 'PUT',
+    path: `/v3/tasks/${TASK_ID}/progress`,
+    body: progressBody,
+    goal: 0.75,
+  },
+];
+
+function printTable(header, table) {
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+  for (const row of [header, widths.map((w) => '-'.repeat(w)), ...table]) {
+    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+  }
+}
+
+/** The load rounds against both servers, the durability check and the in-process reset measurement. */
+async function measureLoad(endpoints, dir) {
+  const dbPath = join(dir, 'bench.db');
+  let failed = false;
+  const mockPort = await freePort();
+  const mock = startServer([
+    'dist/src/cli.js',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(mockPort),
+    '--db',
+    dbPath,
+    '--seed',
+    join(dir, 'seed.json'),
+    '--log-level',
+    'warn',
+  ]);
+  const body = await waitForTask(mockPort);
+  const barePort = await freePort();
+  const bare = startServer([join(here, 'bare-server.mjs')], {
+    env: { BARE_PORT: String(barePort), BARE_TASK: body },
+  });
+  await waitForTask(barePort);
+
+  const servers = [
+    { name: 'bare', port: barePort, pid: bare.pid },
+    { name: 'sms-mock', port: mockPort, pid: mock.pid },
+  ];
+  for (const server of servers) {
+    server.cpu = isNode(server.pid) && cpuSeconds(server.pid) !== undefined;
+    if (!server.cpu)
+      console.error(`bench: no CPU figures for ${server.name}: /proc/${server.pid} is not its node process`);
+  }
+  let acknowledgedReports = 0;
+  const rows = [];
+  for (const endpoint of endpoints) {
+    const results = { bare: [], 'sms-mock': [] };
+    for (let round = 0; round < runs; round++) {
+      // Alternate which server goes first, so drift in the machine's speed hits both alike.
+      const order = round % 2 === 0 ? servers : [...servers].reverse();
+      for (const server of order) {
+        const warm = await load(server.port, endpoint, warmup);
+        const { result, cpuUs } = await loadWithCpu(server, endpoint, duration);
+        for (const r of [warm, result]) {
+          if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) {
+            console.error(
+              `bench: ${server.name} ${endpoint.name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`,
+            );
+            failed = true;
+          }
+          if (server.name === 'sms-mock' && endpoint.key === 'progress') acknowledgedReports += r['2xx'];
+        }
+        results[server.name].push({
+          rps: result.requests.average,
+          p99: result.latency.p99,
+          requests: result.requests.total,
+          cpuUs: cpuUs ?? null,
+        });
+      }
+    }
+    const summarize = (list) => {
+      const cpu = list.map((r) => r.cpuUs);
+      return {
+        rps: median(list.map((r) => r.rps)),
+        p99: median(list.map((r) => r.p99)),
+        cpuUs: cpu.includes(null) ? null : median(cpu),
+        rounds: list,
+      };
+    };
+    const bareResult = summarize(results.bare);
+    const mockResult = summarize(results['sms-mock']);
+    rows.push({
+      endpoint: endpoint.name,
+      label: endpoint.label,
+      bare: bareResult,
+      mock: mockResult,
+      ratio: mockResult.rps / bareResult.rps,
+      cpuRatio: bareResult.cpuUs === null || mockResult.cpuUs === null ? null : bareResult.cpuUs / mockResult.cpuUs,
+      goal: endpoint.goal,
+    });
+  }
+
+  // Durability: stop the mock, then count what is in the file.
+  mock.kill('SIGTERM');
+  await new Promise((resolve) => (mock.exitCode === null ? mock.once('exit', resolve) : resolve()));
+  let durability;
+  if (endpoints.some((e) => e.key === 'progress')) {
+    const db = new Database(dbPath, { readonly: true });
+    const stored = db.prepare('SELECT COUNT(*) FROM progress_samples WHERE task_id = ?').pluck().get(TASK_ID);
+    db.close();
+    // autocannon stops counting at the end of a run while up to one request per connection is still in flight:
+    // those are stored but never counted as answered.
+    durability = { acknowledgedReports, stored, inFlight: stored - acknowledgedReports, bound: connections * runs * 2 };
+    if (durability.inFlight < 0 || durability.inFlight > durability.bound) failed = true;
+  }
+
+  const reset = await measureReset();
+  return { rows, durability, reset, failed };
+}
+
+function printLoad({ rows, durability, reset }) {
+  console.log(
+    `${connections} connections, ${runs} round(s) of ${duration} s after ${warmup} s warm-up, medians; ` +
+      (hasTaskset ? 'servers pinned to CPU 0, load generator to CPU 1' : 'taskset missing: nothing pinned'),
+  );
+  console.log('sms-mock: file database (WAL), every write committed before it is answered');
+  console.log(
+    `µs: the server's CPU time (user + system, /proc/<pid>/stat, ${ticksPerSecond} ticks/s) per request answered; ` +
+      'CPU ratio = bare µs ÷ sms-mock µs\n',
+  );
+  const fixed = (value, digits) => (value === null ? '-' : value.toFixed(digits));
+  const met = (ratio, goal) => (ratio === null ? '-' : ratio >= goal ? 'yes' : 'no');
+  printTable(
+    [
+      'endpoint',
+      'bare req/s',
+      'sms-mock req/s',
+      'bare p99 ms',
+      'sms-mock p99 ms',
+      'bare µs',
+      'sms-mock µs',
+      'req/s ratio',
+      'CPU ratio',
+      'goal',
+      'met req/s/CPU',
+    ],
+    rows.map((r) => [
+      r.label,
+      r.bare.rps.toFixed(0),
+      r.mock.rps.toFixed(0),
+      r.bare.p99.toFixed(1),
+      r.mock.p99.toFixed(1),
+      fixed(r.bare.cpuUs, 1),
+      fixed(r.mock.cpuUs, 1),
+      r.ratio.toFixed(2),
+      fixed(r.cpuRatio, 2),
+      r.goal.toFixed(2),
+      `${met(r.ratio, r.goal)}/${met(r.cpuRatio, r.goal)}`,
+    ]),
+  );
+  if (durability) {
+    console.log(
+      `\ndurability: ${durability.acknowledgedReports} acknowledged reports, ${durability.stored} stored ` +
+        `(${durability.inFlight} in flight at run ends, at most ${durability.bound})`,
+    );
+  }
+  console.log(
+    `\nin-process: startMock() ${reset.startMs.toFixed(0)} ms; reset() over ${reset.rounds} rounds: median ` +
+      `${reset.medianMs.toFixed(2)} ms, p95 ${reset.p95Ms.toFixed(2)} ms, max ${reset.maxMs.toFixed(2)} ms`,
+  );
+}
+
+async function main() {
+  if (only !== undefined && only !== 'startup' && !ENDPOINTS.some((e) => e.key === only)) {
+    throw new Error(`BENCH_ONLY must be get, update, progress or startup, not ${only}`);
+  }
+  const withStartup = only === undefined || only === 'startup';
+  const endpoints = ENDPOINTS.filter((e) => only === undefined || e.key === only);
+
+  // A start-up spawn gives up after 15 s, a startMock child after 30 s: the limit holds even if each one did.
+  const startupLimitS = withStartup ? startupSpawns * (2 * 15 + 30) : 0;
+  const loadLimitS = endpoints.length > 0 ? runs * endpoints.length * 2 * (duration + warmup + 4) + 60 : 0;
+  const limitMs = (startupLimitS + loadLimitS + 30) * 1000;
   const guard = setTimeout(() => {
     console.error(`bench: over its time limit of ${limitMs / 1000} s, stopping`);
     process.exit(1);
@@ -119,130 +281,40 @@ async function main() {
   guard.unref();
 
   const dir = mkdtempSync(join(tmpdir(), 'sms-mock-bench-'));
-  const dbPath = join(dir, 'bench.db');
   writeFileSync(join(dir, 'seed.json'), JSON.stringify({ tasks: [task] }));
   let failed = false;
   try {
-    const mockPort = await freePort();
-    const mock = startServer([
-      'dist/src/cli.js',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(mockPort),
-      '--db',
-      dbPath,
-      '--seed',
-      join(dir, 'seed.json'),
-      '--log-level',
-      'warn',
-    ]);
-    const body = await waitForTask(mockPort);
-    const barePort = await freePort();
-    startServer([join(here, 'bare-server.mjs')], { BARE_PORT: String(barePort), BARE_TASK: body });
-    await waitForTask(barePort);
-
-    const servers = [
-      { name: 'bare', port: barePort },
-      { name: 'sms-mock', port: mockPort },
-    ];
-    let acknowledgedReports = 0;
-    const rows = [];
-    for (const endpoint of endpoints) {
-      const results = { bare: [], 'sms-mock': [] };
-      for (let round = 0; round < runs; round++) {
-        // Alternate which server goes first, so drift in the machine's speed hits both alike.
-        const order = round % 2 === 0 ? servers : [...servers].reverse();
-        for (const server of order) {
-          const warm = await load(server.port, endpoint, warmup);
-          const result = await load(server.port, endpoint, duration);
-          for (const r of [warm, result]) {
-            if (r.non2xx > 0 || r.errors > 0 || r.timeouts > 0) {
-              console.error(
-                `bench: ${server.name} ${endpoint.name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`,
-              );
-              failed = true;
-            }
-            if (server.name === 'sms-mock' && endpoint.key === 'progress') acknowledgedReports += r['2xx'];
-          }
-          results[server.name].push({ rps: result.requests.average, p99: result.latency.p99 });
-        }
-      }
-      const bare = { rps: median(results.bare.map((r) => r.rps)), p99: median(results.bare.map((r) => r.p99)) };
-      const mockResult = {
-        rps: median(results['sms-mock'].map((r) => r.rps)),
-        p99: median(results['sms-mock'].map((r) => r.p99)),
-      };
-      rows.push({
-        endpoint: endpoint.name,
-        bare,
-        mock: mockResult,
-        ratio: mockResult.rps / bare.rps,
-        goal: endpoint.goal,
-      });
-    }
+    // Before the load, while nothing else of the bench runs.
+    const startup = withStartup
+      ? await measureStartup({ seedPath: join(dir, 'seed.json'), spawns: startupSpawns })
+      : undefined;
+    const loaded = endpoints.length > 0 ? await measureLoad(endpoints, dir) : undefined;
+    failed = loaded?.failed ?? false;
 
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`;
     console.log(`\nsms-mock bench: ${machine}`);
-    console.log(
-      `${connections} connections, ${runs} round(s) of ${duration} s after ${warmup} s warm-up, medians; ` +
-        (hasTaskset ? 'servers pinned to CPU 0, load generator to CPU 1' : 'taskset missing: nothing pinned'),
-    );
-    console.log('sms-mock: file database (WAL), every write committed before it is answered\n');
-    const header = [
-      'endpoint',
-      'bare req/s',
-      'bare p99 ms',
-      'sms-mock req/s',
-      'sms-mock p99 ms',
-      'ratio',
-      'goal',
-      'met',
-    ];
-    const table = rows.map((r) => [
-      r.endpoint,
-      r.bare.rps.toFixed(0),
-      r.bare.p99.toFixed(1),
-      r.mock.rps.toFixed(0),
-      r.mock.p99.toFixed(1),
-      r.ratio.toFixed(2),
-      r.goal.toFixed(2),
-      r.ratio >= r.goal ? 'yes' : 'no',
-    ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-    for (const row of [header, widths.map((w) => '-'.repeat(w)), ...table]) {
-      console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+    if (loaded) printLoad(loaded);
+    if (startup) {
+      if (loaded) console.log('');
+      for (const line of formatStartup(startup)) console.log(line);
     }
-
-    // Durability: stop the mock, then count what is in the file.
-    mock.kill('SIGTERM');
-    await new Promise((resolve) => (mock.exitCode === null ? mock.once('exit', resolve) : resolve()));
-    let stored = 0;
-    if (endpoints.some((e) => e.key === 'progress')) {
-      const db = new Database(dbPath, { readonly: true });
-      stored = db.prepare('SELECT COUNT(*) FROM progress_samples WHERE task_id = ?').pluck().get(TASK_ID);
-      db.close();
-      // autocannon stops counting at the end of a run while up to one request per connection is still in flight:
-      // those are stored but never counted as answered.
-      const inFlight = stored - acknowledgedReports;
-      const bound = connections * runs * 2;
-      console.log(
-        `\ndurability: ${acknowledgedReports} acknowledged reports, ${stored} stored (${inFlight} in flight at run ends, at most ${bound})`,
-      );
-      if (inFlight < 0 || inFlight > bound) failed = true;
-    }
-
-    const reset = await measureReset();
-    console.log(
-      `\nin-process: startMock() ${reset.startMs.toFixed(0)} ms; reset() over ${reset.rounds} rounds: median ` +
-        `${reset.medianMs.toFixed(2)} ms, p95 ${reset.p95Ms.toFixed(2)} ms, max ${reset.maxMs.toFixed(2)} ms`,
-    );
 
     mkdirSync(join(here, 'results'), { recursive: true });
-    writeFileSync(
-      join(here, 'results', 'latest.json'),
-      `${JSON.stringify({ machine, duration, runs, warmup, connections, pinned: hasTaskset, rows, acknowledgedReports, stored, reset }, null, 2)}\n`,
-    );
+    const report = {
+      machine,
+      duration,
+      runs,
+      warmup,
+      connections,
+      pinned: hasTaskset,
+      clockTicksPerSecond: ticksPerSecond,
+      rows: loaded?.rows,
+      acknowledgedReports: loaded?.durability?.acknowledgedReports,
+      stored: loaded?.durability?.stored,
+      reset: loaded?.reset,
+      startup,
+    };
+    writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   } finally {
     stopChildren();
     rmSync(dir, { recursive: true, force: true });
