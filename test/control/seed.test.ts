@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readSeedFile, SeedError, seedTasks } from '../src/control/seed.js';
-import { sampleTask } from './helpers.js';
+import { readSeedFile, SeedError, seedTasks } from '../../src/control/seed.js';
+import { sampleTask } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sms-mock-seed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,8 +3,8 @@ import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPENAPI_FILE, renderOpenApi } from '../scripts/gen-openapi.js';
-import { buildTestApp, type TestApp } from './helpers.js';
+import { OPENAPI_FILE, renderOpenApi } from '../../scripts/gen-openapi.js';
+import { buildTestApp, type TestApp } from '../helpers.js';
 
 let t: TestApp;
 beforeAll(async () => {

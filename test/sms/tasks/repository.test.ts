@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Db, openDatabase } from '../../src/db/database.js';
+import { type Db, openDatabase } from '../../../src/db/database.js';
 import {
   createTaskRepository,
   MAX_UPDATE_STATEMENTS,
   type TaskFields,
   type TaskRepository,
-} from '../../src/sms/tasks/repository.js';
+} from '../../../src/sms/tasks/repository.js';
 
 let db: Db;
 const rowCount = (d: Db, table: string) => d.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { api, buildTestApp, sampleTask, type TestApp } from '../helpers.js';
+import { api, buildTestApp, sampleTask, type TestApp } from '../../helpers.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -174,7 +174,7 @@ describe('GET /v3/tasks/{task_id} (ShowTask)', () => {
     expect(ok.statusCode).toBe(404);
   });
 
-  const docPage = new URL('../../../shared/docs/sms-v3/show-task.zh.txt', import.meta.url);
+  const docPage = new URL('../../../../shared/docs/sms-v3/show-task.zh.txt', import.meta.url);
   it.skipIf(!existsSync(docPage))('gives back the doc page example response it was seeded with', async () => {
     const text = readFileSync(docPage, 'utf8');
     const start = text.indexOf('\n{\n', text.indexOf('响应示例')) + 1;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { api, buildTestApp, rowCount, sampleTask, type TestApp } from '../helpers.js';
+import { api, buildTestApp, rowCount, sampleTask, type TestApp } from '../../helpers.js';
 
 let t: TestApp;
 beforeEach(async () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { api, buildTestApp, sampleTask, type TestApp } from '../helpers.js';
+import { api, buildTestApp, sampleTask, type TestApp } from '../../helpers.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -169,7 +169,7 @@ describe('PUT /v3/tasks/{task_id} (UpdateTask)', () => {
     expect(response.json().error_msg).toBe('Invalid request parameter: task_id must be at most 36 characters');
   });
 
-  const docPage = new URL('../../../shared/docs/sms-v3/update-task.zh.txt', import.meta.url);
+  const docPage = new URL('../../../../shared/docs/sms-v3/update-task.zh.txt', import.meta.url);
   it.skipIf(!existsSync(docPage))("accepts the page's own request example", async () => {
     const text = readFileSync(docPage, 'utf8');
     const start = text.indexOf('\n{\n', text.indexOf('请求示例')) + 1;
