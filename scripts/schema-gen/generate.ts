@@ -1,225 +1,33 @@
-// Turns parsed doc pages into TypeBox modules: one per operation, models in dependency order, facts from the pages,
-// corrections from the reviewed patch file, descriptions in our own words.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Field, type FieldFacts, type Page, parsePage, type Table } from './parse.js';
-
-export interface OperationSpec {
-  operation: string;
-  method: string;
-  path: string;
-  file: string;
-}
-
-/** The operations generated, and the module each goes to. */
-export const OPERATIONS: readonly OperationSpec[] = [
-  { operation: 'ShowTask', method: 'GET', path: '/v3/tasks/{task_id}', file: 'show-task.ts' },
-  { operation: 'UpdateTask', method: 'PUT', path: '/v3/tasks/{task_id}', file: 'update-task.ts' },
-  { operation: 'UpdateTaskSpeed', method: 'PUT', path: '/v3/tasks/{task_id}/progress', file: 'update-task-speed.ts' },
-];
-
-export type Patch =
-  | {
-      op: 'setRequired';
-      operation: string;
-      model: string;
-      fields: string[];
-      required: boolean;
-      /** Needed to contradict a page that states the flag itself. */
-      override?: boolean;
-      reason: string;
-    }
-  | { op: 'setFacts'; operation: string; model: string; field: string; facts: FieldFacts; reason: string }
-  | { op: 'setType'; operation: string; model: string; field: string; type: string; reason: string }
-  | { op: 'addFields'; operation: string; model: string; fields: Field[]; reason: string }
-  | {
-      op: 'copyFields';
-      from: { operation: string; model: string };
-      operation: string;
-      model: string;
-      fields: string[];
-      retype?: Record<string, string>;
-      reason: string;
-    }
-  | { op: 'copyModel'; from: { operation: string; model: string }; operation: string; model: string; reason: string }
-  | { op: 'replaceFields'; operation: string; model: string; fields: Field[]; reason: string };
-
-export interface Descriptions {
-  /** Keyed `Model.field`, `field`, or `Model` for a model's own description. */
-  readonly [key: string]: string;
-}
+// spec/ → src/schemas/generated/: one TypeBox module for the whole service (models deduplicated by name, in dependency
+// order) and the operation registry. Policy rules and reviewed patches are applied to the facts first; a model name
+// that two operations define differently, or a bound its type cannot hold, stops generation.
+import { isDeepStrictEqual } from 'node:util';
+import { modelRef } from './facts.js';
+import { applyPatches, type WorkingModels } from './patches.js';
+import { applyPolicy } from './policy.js';
+import type { Descriptions, OperationEntry, Spec, SpecField, SpecModel } from './spec.js';
 
 export class GenerateError extends Error {}
 
-/** A model of one operation: a page table under its export name. */
-interface Model {
-  name: string;
-  kind: Table['kind'];
-  fields: Field[];
+export const MODULE_FILE = 'sms-v3.ts';
+export const REGISTRY_FILE = 'operations.ts';
+
+type Role = 'request' | 'response';
+
+/** A model of the module: the first definition met, and every operation that uses it. */
+interface SharedModel {
+  model: SpecModel;
+  role: Role;
+  operations: string[];
 }
 
-type Operation = { spec: OperationSpec; models: Map<string, Model> };
-
-function exportName(operation: string, table: Table): string {
-  switch (table.kind) {
-    case 'params':
-      return `${operation}Params`;
-    case 'headers':
-      return `${operation}Headers`;
-    case 'body':
-      return `${operation}Body`;
-    case 'response':
-      return table.status === 200 ? `${operation}Response` : `${operation}Response${table.status}`;
-    default:
-      return table.title.charAt(0).toUpperCase() + table.title.slice(1);
-  }
-}
-
-/** `X object` / `Array of X objects` name the table X of the same page: rename them as their export names. */
-function modelRef(type: string): string | undefined {
-  return /^(?:Array of (\w+) objects|(\w+) object)$/.exec(type)?.slice(1).find(Boolean);
-}
-
-function capitalize(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}
+const INT32 = { min: -2147483648n, max: 2147483647n, name: 'an Integer (int32)' };
+const INT64 = { min: -9223372036854775808n, max: 9223372036854775807n, name: 'a Long (int64)' };
+const INT64_MAX_TEXT = '9223372036854775807';
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
-
-/**
- * Merges the pages of one operation: tables and facts from the newest page, required flags from any page that
- * states them. Two pages stating different facts for the same field is an error.
- */
-function mergePages(spec: OperationSpec, pages: Page[]): Map<string, Model> {
-  const sorted = [...pages].sort((a, b) => b.updated.localeCompare(a.updated));
-  const [newest, ...older] = sorted;
-  if (!newest) throw new GenerateError(`${spec.operation}: no doc page found for ${spec.method} ${spec.path}`);
-  const models = new Map<string, Model>();
-  for (const table of newest.tables) {
-    const name = exportName(spec.operation, table);
-    const fields = table.fields.map((field) => {
-      const copy = clone(field);
-      const ref = modelRef(copy.type);
-      if (ref) copy.type = copy.type.replace(ref, capitalize(ref));
-      return copy;
-    });
-    models.set(name, { name, kind: table.kind, fields });
-  }
-  for (const page of older) {
-    for (const table of page.tables) {
-      const model = models.get(exportName(spec.operation, table));
-      if (!model) continue;
-      for (const field of table.fields) {
-        const target = model.fields.find((f) => f.name === field.name);
-        if (!target) continue;
-        if (field.required !== undefined) {
-          if (target.required !== undefined && target.required !== field.required) {
-            throw new GenerateError(`${spec.operation} ${model.name}.${field.name}: pages disagree on required`);
-          }
-          target.required = field.required;
-        }
-        for (const key of ['minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems'] as const) {
-          const a = field.facts[key];
-          const b = target.facts[key];
-          if (a !== undefined && b !== undefined && Number(a) !== Number(b)) {
-            throw new GenerateError(
-              `${spec.operation} ${model.name}.${field.name}: pages disagree on ${key} (${b} vs ${a})`,
-            );
-          }
-        }
-      }
-    }
-  }
-  return models;
-}
-
-function findModel(operations: Map<string, Operation>, operation: string, model: string, patch: Patch): Model {
-  const found = operations.get(operation)?.models.get(model);
-  if (!found) throw new GenerateError(`patch '${patch.reason}': no model ${operation}.${model}`);
-  return found;
-}
-
-function findField(model: Model, name: string, patch: Patch): Field {
-  const found = model.fields.find((f) => f.name === name);
-  if (!found) throw new GenerateError(`patch '${patch.reason}': no field ${model.name}.${name}`);
-  return found;
-}
-
-export function applyPatches(operations: Map<string, Operation>, patches: readonly Patch[]): void {
-  for (const patch of patches) {
-    if (!patch.reason) throw new GenerateError(`a ${patch.op} patch has no reason`);
-    switch (patch.op) {
-      case 'setRequired': {
-        const model = findModel(operations, patch.operation, patch.model, patch);
-        for (const name of patch.fields) {
-          const field = findField(model, name, patch);
-          if (field.required !== undefined && field.required !== patch.required && !patch.override) {
-            throw new GenerateError(
-              `patch '${patch.reason}': ${model.name}.${name} contradicts the page's required flag`,
-            );
-          }
-          field.required = patch.required;
-        }
-        break;
-      }
-      case 'setFacts': {
-        const field = findField(findModel(operations, patch.operation, patch.model, patch), patch.field, patch);
-        Object.assign(field.facts, patch.facts);
-        break;
-      }
-      case 'setType': {
-        const field = findField(findModel(operations, patch.operation, patch.model, patch), patch.field, patch);
-        field.type = patch.type;
-        break;
-      }
-      case 'addFields': {
-        const model = findModel(operations, patch.operation, patch.model, patch);
-        for (const field of patch.fields) {
-          if (model.fields.some((f) => f.name === field.name)) {
-            throw new GenerateError(`patch '${patch.reason}': ${model.name}.${field.name} already exists`);
-          }
-          model.fields.push(clone(field));
-        }
-        break;
-      }
-      case 'replaceFields': {
-        const model = findModel(operations, patch.operation, patch.model, patch);
-        model.fields = clone(patch.fields);
-        break;
-      }
-      case 'copyFields': {
-        const from = findModel(operations, patch.from.operation, patch.from.model, patch);
-        const to = findModel(operations, patch.operation, patch.model, patch);
-        for (const name of patch.fields) {
-          if (to.fields.some((f) => f.name === name)) {
-            throw new GenerateError(`patch '${patch.reason}': ${to.name}.${name} already exists`);
-          }
-          const field = clone(findField(from, name, patch));
-          const retype = patch.retype?.[name];
-          if (retype) field.type = retype;
-          delete field.required;
-          to.fields.push(field);
-        }
-        break;
-      }
-      case 'copyModel': {
-        const from = findModel(operations, patch.from.operation, patch.from.model, patch);
-        const operation = operations.get(patch.operation);
-        if (!operation) throw new GenerateError(`patch '${patch.reason}': no operation ${patch.operation}`);
-        if (operation.models.has(patch.model))
-          throw new GenerateError(`patch '${patch.reason}': ${patch.model} exists`);
-        const fields = clone(from.fields);
-        for (const field of fields) delete field.required;
-        operation.models.set(patch.model, { name: patch.model, kind: 'model', fields });
-        break;
-      }
-    }
-  }
-}
-
-const INT64_MAX_TEXT = '9223372036854775807';
 
 function quote(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -249,199 +57,332 @@ function defaultLiteral(type: string, text: string | undefined): string | undefi
   return quote(text);
 }
 
-interface Context {
-  readonly descriptions: Descriptions;
-  readonly model: string;
+/** Where a model's facts come from, for messages: its page, or the hand spec's source. */
+function origin(model: SpecModel, fallback: string): string {
+  return model.page ? `page ${model.page}` : (model.source ?? fallback);
 }
 
-function describe(ctx: Context, field: string): string {
-  const text = ctx.descriptions[`${ctx.model}.${field}`] ?? ctx.descriptions[field];
-  if (!text) throw new GenerateError(`no description for ${ctx.model}.${field} (scripts/schema-descriptions.ts)`);
-  return quote(text);
-}
-
-/** The builder expression of one field's type, without optionality or null. */
-function typeExpression(field: Field, ctx: Context, known: ReadonlySet<string>): string {
-  const f = field.facts;
-  const description = describe(ctx, field.name);
-  const def = defaultLiteral(field.type, f.default);
-  const items: Array<[string, string | undefined]> = [
-    ['minItems', f.minItems?.toString()],
-    ['maxItems', f.maxItems?.toString()],
-    ['description', description],
+/** Integer and Long bounds must fit the type: a bound past it would be documented but never hold. */
+function checkBounds(operation: string, model: SpecModel, field: SpecField, where: string): void {
+  const range = field.type === 'Integer' ? INT32 : field.type === 'Long' ? INT64 : undefined;
+  if (!range) return;
+  const values: Array<[string, string | undefined]> = [
+    ['minimum', field.facts.minimum],
+    ['maximum', field.facts.maximum],
+    ['default', field.facts.default],
+    ...(field.facts.enum ?? []).map((v): [string, string] => ['enum value', v]),
   ];
-  const ref = modelRef(field.type);
-  if (ref) {
-    if (!known.has(ref)) throw new GenerateError(`${ctx.model}.${field.name}: unknown model ${ref}`);
-    return field.type.startsWith('Array of ') ? `Type.Array(${ref}, ${options(items)})` : ref;
-  }
-  const pattern = f.pattern;
-  switch (field.type) {
-    case 'String': {
-      const opts = options([
-        ['minLength', f.minLength?.toString()],
-        ['maxLength', f.maxLength?.toString()],
-        ['pattern', pattern === undefined ? undefined : quote(pattern)],
-        ['default', def],
-        ['description', description],
-      ]);
-      return f.enum ? `StringEnum([${f.enum.map(quote).join(', ')}], ${opts})` : `Type.String(${opts})`;
+  for (const [what, text] of values) {
+    if (text === undefined) continue;
+    const at = `${operation} ${model.name}.${field.name} (${where})`;
+    if (!/^-?\d+$/.test(text)) throw new GenerateError(`${at}: ${what} ${text} is not an integer`);
+    const value = BigInt(text);
+    if (value < range.min || value > range.max) {
+      throw new GenerateError(
+        `${at}: ${what} ${text} does not fit ${range.name}; patch the bound, or the type to Long, in spec/patches.json`,
+      );
     }
-    case 'Integer': {
-      const opts = options([
-        ['minimum', f.minimum === undefined ? undefined : numberLiteral(f.minimum)],
-        ['maximum', f.maximum === undefined ? undefined : numberLiteral(f.maximum)],
-        ['default', def],
-        ['description', description],
-      ]);
-      if (f.enum) {
-        const values = f.enum.map((v) => {
-          if (!/^-?\d+$/.test(v)) throw new GenerateError(`${ctx.model}.${field.name}: integer enum value '${v}'`);
-          return v;
-        });
-        return `IntegerEnum([${values.join(', ')}], ${opts})`;
-      }
-      return `Int32(${opts})`;
-    }
-    case 'Long':
-    case 'Double':
-    case 'Float': {
-      const opts = options([
-        ['minimum', f.minimum === undefined ? undefined : numberLiteral(f.minimum)],
-        ['maximum', f.maximum === undefined ? undefined : numberLiteral(f.maximum)],
-        ['default', def],
-        ['description', description],
-      ]);
-      return `${field.type === 'Long' ? 'Int64' : 'Double'}(${opts})`;
-    }
-    case 'Boolean':
-      return `Type.Boolean(${options([
-        ['default', def],
-        ['description', description],
-      ])})`;
-    case 'Array of strings':
-      return `Type.Array(Type.String(${options([
-        ['minLength', f.minLength?.toString()],
-        ['maxLength', f.maxLength?.toString()],
-      ])}), ${options(items)})`;
-    default:
-      throw new GenerateError(`${ctx.model}.${field.name}: unknown type '${field.type}'`);
   }
 }
 
-/** Which models are read from requests (bodies, params, headers) and which are written in responses. */
-function roles(models: Map<string, Model>): Map<string, 'request' | 'response'> {
-  const result = new Map<string, 'request' | 'response'>();
-  const visit = (name: string, role: 'request' | 'response'): void => {
-    const model = models.get(name);
-    if (!model) return;
+class Emitter {
+  readonly used = new Set<string>();
+  constructor(
+    private readonly descriptions: Descriptions,
+    private readonly known: ReadonlySet<string>,
+  ) {}
+
+  describe(key: string): string {
+    const text = this.descriptions[key];
+    if (!text) throw new GenerateError(`no description for ${key} (spec/descriptions.json)`);
+    this.used.add(key);
+    return text;
+  }
+
+  /** The builder expression of one field's type, without optionality or null. */
+  private typeExpression(model: string, field: SpecField): string {
+    const f = field.facts;
+    const description = quote(this.describe(`${model}.${field.name}`));
+    const def = defaultLiteral(field.type, f.default);
+    const items: Array<[string, string | undefined]> = [
+      ['minItems', f.minItems?.toString()],
+      ['maxItems', f.maxItems?.toString()],
+      ['description', description],
+    ];
+    const ref = modelRef(field.type);
+    if (ref) {
+      if (!this.known.has(ref)) throw new GenerateError(`${model}.${field.name}: unknown model ${ref}`);
+      return field.type.startsWith('Array of ') ? `Type.Array(${ref}, ${options(items)})` : ref;
+    }
+    const bounds: Array<[string, string | undefined]> = [
+      ['minimum', f.minimum === undefined ? undefined : numberLiteral(f.minimum)],
+      ['maximum', f.maximum === undefined ? undefined : numberLiteral(f.maximum)],
+      ['default', def],
+      ['description', description],
+    ];
+    switch (field.type) {
+      case 'String': {
+        const opts = options([
+          ['minLength', f.minLength?.toString()],
+          ['maxLength', f.maxLength?.toString()],
+          ['pattern', f.pattern === undefined ? undefined : quote(f.pattern)],
+          ['default', def],
+          ['description', description],
+        ]);
+        return f.enum ? `StringEnum([${f.enum.map(quote).join(', ')}], ${opts})` : `Type.String(${opts})`;
+      }
+      case 'Integer':
+        return f.enum ? `IntegerEnum([${f.enum.join(', ')}], ${options(bounds)})` : `Int32(${options(bounds)})`;
+      case 'Long':
+        return `Int64(${options(bounds)})`;
+      case 'Double':
+      case 'Float':
+        return `Double(${options(bounds)})`;
+      case 'Boolean':
+        return `Type.Boolean(${options([
+          ['default', def],
+          ['description', description],
+        ])})`;
+      case 'Array of strings':
+        return `Type.Array(Type.String(${options([
+          ['minLength', f.minLength?.toString()],
+          ['maxLength', f.maxLength?.toString()],
+        ])}), ${options(items)})`;
+      default:
+        throw new GenerateError(`${model}.${field.name}: unknown type '${field.type}'`);
+    }
+  }
+
+  /**
+   * One field as a property: request values may be left out (or null) unless required, and headers, query and path
+   * values are never null; response values may always be null, and left out unless required.
+   */
+  field(model: SpecModel, role: Role, field: SpecField): string {
+    const plain = model.kind === 'headers' || model.kind === 'query' || model.kind === 'params';
+    const key = model.kind === 'headers' ? field.name.toLowerCase() : field.name;
+    let expression = this.typeExpression(model.name, field);
+    if (role === 'request') {
+      if (field.required !== true) expression = `Type.Optional(${plain ? expression : `Nullable(${expression})`})`;
+    } else {
+      expression = `Nullable(${expression})`;
+      if (field.required !== true) expression = `Type.Optional(${expression})`;
+    }
+    return `  ${/^[A-Za-z_]\w*$/.test(key) ? key : quote(key)}: ${expression},`;
+  }
+
+  model(shared: SharedModel): string {
+    const { model, role, operations } = shared;
+    const lines = model.fields.map((field) => this.field(model, role, field));
+    const description = this.describe(model.name);
+    const body = lines.length === 0 ? '{}' : `{\n${lines.join('\n')}\n}`;
+    return [
+      `/** ${description} Used by ${operations.join(', ')}. */`,
+      `export const ${model.name} = Type.Object(${body}, { description: ${quote(description)} });`,
+      `export type ${model.name} = Static<typeof ${model.name}>;`,
+    ].join('\n');
+  }
+}
+
+/** Which models one operation reads from requests (bodies, params, headers, query) and which it writes. */
+function roles(operation: string, models: readonly SpecModel[]): Map<string, Role> {
+  const byName = new Map(models.map((m) => [m.name, m]));
+  const result = new Map<string, Role>();
+  const visit = (name: string, role: Role, from: string): void => {
+    const model = byName.get(name);
+    if (!model) throw new GenerateError(`${operation} ${from}: unknown model ${name}`);
     const seen = result.get(name);
     if (seen === role) return;
-    if (seen && seen !== role) throw new GenerateError(`model ${name} is used in both requests and responses`);
+    if (seen) throw new GenerateError(`${operation}: model ${name} is used in both requests and responses`);
     result.set(name, role);
     for (const field of model.fields) {
       const ref = modelRef(field.type);
-      if (ref) visit(ref, role);
+      if (ref) visit(ref, role, `${name}.${field.name}`);
     }
   };
-  for (const model of models.values()) {
-    if (model.kind === 'model') continue;
-    visit(model.name, model.kind === 'response' ? 'response' : 'request');
+  for (const model of models) {
+    if (model.kind !== 'model') visit(model.name, model.kind === 'response' ? 'response' : 'request', model.name);
+  }
+  for (const model of models) {
+    if (!result.has(model.name)) throw new GenerateError(`${operation}: model ${model.name} is never used`);
   }
   return result;
 }
 
-/** Models in dependency order: each after the models it uses, otherwise in page order. */
-function ordered(models: Map<string, Model>): Model[] {
-  const out: Model[] = [];
+/** A field's facts as the generator reads them (an unstated required flag is optional). */
+function factsOf(field: SpecField): unknown {
+  return { type: field.type, required: field.required === true, facts: field.facts };
+}
+
+/** Why two definitions of one model name differ, or undefined when they agree. */
+function difference(a: SharedModel, b: SharedModel, operation: string): string | undefined {
+  const first = a.operations[0];
+  const out: string[] = [];
+  if (a.model.kind !== b.model.kind) out.push(`kind ${a.model.kind} in ${first}, ${b.model.kind} in ${operation}`);
+  const names = new Set([...a.model.fields.map((f) => f.name), ...b.model.fields.map((f) => f.name)]);
+  for (const name of names) {
+    const x = a.model.fields.find((f) => f.name === name);
+    const y = b.model.fields.find((f) => f.name === name);
+    if (!x || !y) out.push(`${name} only in ${x ? first : operation}`);
+    else if (!isDeepStrictEqual(factsOf(x), factsOf(y))) {
+      out.push(`${name}: ${JSON.stringify(factsOf(x))} in ${first}, ${JSON.stringify(factsOf(y))} in ${operation}`);
+    }
+  }
+  if (out.length === 0 && a.role !== b.role) {
+    const required = a.model.fields.filter((f) => f.required === true).map((f) => f.name);
+    // Without required fields a model reads the same on both sides; with them, a request leaves out null.
+    if (required.length > 0) {
+      out.push(`read from requests in one and written in responses in the other, with required ${required.join(', ')}`);
+    }
+  }
+  return out.length === 0 ? undefined : out.join('; ');
+}
+
+/** Models in dependency order: each after the models it uses, otherwise in the order first met. */
+function ordered(models: ReadonlyMap<string, SharedModel>): SharedModel[] {
+  const out: SharedModel[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (model: Model): void => {
-    const s = state.get(model.name);
+  const visit = (shared: SharedModel): void => {
+    const s = state.get(shared.model.name);
     if (s === 'done') return;
-    if (s === 'visiting') throw new GenerateError(`models refer to each other in a cycle at ${model.name}`);
-    state.set(model.name, 'visiting');
-    for (const field of model.fields) {
+    if (s === 'visiting') throw new GenerateError(`models refer to each other in a cycle at ${shared.model.name}`);
+    state.set(shared.model.name, 'visiting');
+    for (const field of shared.model.fields) {
       const ref = modelRef(field.type);
       const used = ref ? models.get(ref) : undefined;
       if (used) visit(used);
     }
-    state.set(model.name, 'done');
-    out.push(model);
+    state.set(shared.model.name, 'done');
+    out.push(shared);
   };
-  for (const model of models.values()) visit(model);
+  for (const shared of models.values()) visit(shared);
   return out;
 }
 
-export const HEADER =
-  '// Generated by scripts/gen-schemas.ts from the SMS v3 doc pages. Do not edit by hand; run npm run gen:schemas.';
+export const MODULE_HEADER = [
+  '// Generated by scripts/gen-schemas.ts from spec/ (facts from the SMS v3 doc pages, hand specs, reviewed patches).',
+  '// Do not edit by hand; run npm run gen:schemas.',
+].join('\n');
 
-export function emitModule(operation: Operation, descriptions: Descriptions): string {
-  const models = operation.models;
-  const role = roles(models);
-  const known = new Set(models.keys());
-  const used = new Set<string>(['Type']);
-  const blocks: string[] = [];
-  for (const model of ordered(models)) {
-    const modelRole = role.get(model.name);
-    if (!modelRole) throw new GenerateError(`${operation.spec.operation}: model ${model.name} is never used`);
-    const ctx: Context = { descriptions, model: model.name };
-    const lines: string[] = [];
-    for (const field of model.fields) {
-      const key = model.kind === 'headers' ? field.name.toLowerCase() : field.name;
-      let expression = typeExpression(field, ctx, known);
-      if (model.kind === 'params') {
-        // path parameters are always there
-      } else if (modelRole === 'request') {
-        if (field.required !== true)
-          expression = `Type.Optional(${model.kind === 'headers' ? expression : `Nullable(${expression})`})`;
-      } else {
-        expression = `Nullable(${expression})`;
-        if (field.required !== true) expression = `Type.Optional(${expression})`;
-      }
-      lines.push(`  ${/^[A-Za-z_]\w*$/.test(key) ? key : quote(key)}: ${expression},`);
-    }
-    const modelDescription = descriptions[model.name];
-    if (!modelDescription) throw new GenerateError(`no description for model ${model.name}`);
-    const body = lines.length === 0 ? '{}' : `{\n${lines.join('\n')}\n}`;
-    blocks.push(
-      `/** ${modelDescription} */\nexport const ${model.name} = Type.Object(${body}, { description: ${quote(modelDescription)} });\nexport type ${model.name} = Static<typeof ${model.name}>;`,
-    );
-  }
-  const source = blocks.join('\n\n');
-  for (const helper of ['Double', 'INT64_MAX', 'Int32', 'Int64', 'IntegerEnum', 'Nullable', 'StringEnum']) {
-    if (new RegExp(`\\b${helper}\\b`).test(source)) used.add(helper);
-  }
-  const helpers = [...used].filter((h) => h !== 'Type');
+function emitModule(models: ReadonlyMap<string, SharedModel>, emitter: Emitter): string {
+  const source = ordered(models)
+    .map((shared) => emitter.model(shared))
+    .join('\n\n');
+  const helpers = ['Double', 'INT64_MAX', 'Int32', 'Int64', 'IntegerEnum', 'Nullable', 'StringEnum'].filter((h) =>
+    new RegExp(h === 'INT64_MAX' ? '\\bINT64_MAX\\b' : `\\b${h}\\(`).test(source),
+  );
   return [
-    HEADER,
-    `// Operation: ${operation.spec.operation} (${operation.spec.method} ${operation.spec.path}).`,
+    MODULE_HEADER,
     "import { type Static, Type } from '@sinclair/typebox';",
-    `import { ${helpers.join(', ')} } from '../types.js';`,
+    ...(helpers.length > 0 ? [`import { ${helpers.join(', ')} } from '../types.js';`] : []),
     '',
     source,
     '',
   ].join('\n');
 }
 
-export interface GenerateInput {
-  readonly docsDir: string;
-  readonly patches: readonly Patch[];
-  readonly descriptions: Descriptions;
+/** The schemas of one operation as the route layer declares them; only the statuses the spec defines. */
+function schemaOf(models: readonly SpecModel[]): Array<[string, string]> {
+  const one = (kind: SpecModel['kind']): string | undefined => models.find((m) => m.kind === kind)?.name;
+  const responses = models
+    .filter((m) => m.kind === 'response')
+    .sort((a, b) => (a.status ?? 0) - (b.status ?? 0))
+    .map((m) => `${m.status}: ${m.name}`);
+  const out: Array<[string, string | undefined]> = [
+    ['params', one('params')],
+    ['querystring', one('query')],
+    ['headers', one('headers')],
+    ['body', one('body')],
+    ['response', responses.length > 0 ? `{ ${responses.join(', ')} }` : undefined],
+  ];
+  return out.filter((e): e is [string, string] => e[1] !== undefined);
 }
 
-/** Reads every page in the directory and returns the generated modules by file name. */
-export function generate({ docsDir, patches, descriptions }: GenerateInput): Map<string, string> {
-  const pages = readdirSync(docsDir)
-    .filter((file) => file.endsWith('.txt'))
-    .sort()
-    .map((file) => parsePage(readFileSync(join(docsDir, file), 'utf8'), file));
-  const operations = new Map<string, Operation>();
-  for (const spec of OPERATIONS) {
-    const mine = pages.filter((p) => p.method === spec.method && p.path === spec.path);
-    operations.set(spec.operation, { spec, models: mergePages(spec, mine) });
+export const REGISTRY_HEADER = [
+  '// Generated by scripts/gen-schemas.ts from spec/operations.json. Do not edit by hand; run npm run gen:schemas.',
+  '// The emulated operations as data, one entry each: how it is routed, documented and validated.',
+].join('\n');
+
+function emitRegistry(entries: readonly OperationEntry[], operations: ReadonlyMap<string, SpecModel[]>): string {
+  const imported = new Set<string>();
+  const blocks = entries.map((entry) => {
+    const schema = schemaOf(operations.get(entry.operationId) ?? []);
+    for (const [, value] of schema) for (const name of value.match(/[A-Z]\w*/g) ?? []) imported.add(name);
+    return [
+      `  ${entry.operationId}: {`,
+      `    operationId: ${quote(entry.operationId)},`,
+      `    method: ${quote(entry.method)},`,
+      `    path: ${quote(entry.path)},`,
+      `    url: ${quote(entry.path.replace(/\{(\w+)\}/g, ':$1'))},`,
+      `    resource: ${entry.resource === null ? 'null' : quote(entry.resource)},`,
+      `    tag: ${quote(entry.tag)},`,
+      `    summary: ${quote(entry.summary)},`,
+      '    schema: {',
+      ...schema.map(([key, value]) => `      ${key}: ${value},`),
+      '    },',
+      '  },',
+    ].join('\n');
+  });
+  const names = [...imported].sort();
+  return [
+    REGISTRY_HEADER,
+    `import {\n${names.map((n) => `  ${n},`).join('\n')}\n} from './sms-v3.js';`,
+    '',
+    'export const operations = {',
+    ...blocks,
+    '} as const;',
+    '',
+    'export type OperationId = keyof typeof operations;',
+    '',
+    '/** Every operationId, in the order of spec/operations.json. */',
+    `export const operationIds: readonly OperationId[] = [${entries.map((e) => quote(e.operationId)).join(', ')}];`,
+    '',
+  ].join('\n');
+}
+
+/** The generated files by name: the service module and the registry. */
+export function generate(spec: Spec): Map<string, string> {
+  const working: WorkingModels = new Map();
+  for (const entry of spec.operations) {
+    const models = clone(spec.models.get(entry.operationId)?.models ?? []);
+    applyPolicy(models);
+    working.set(entry.operationId, models);
   }
-  applyPatches(operations, patches);
+  applyPatches(working, spec.patches);
+
+  const module = new Map<string, SharedModel>();
+  for (const entry of spec.operations) {
+    const id = entry.operationId;
+    const models = working.get(id) ?? [];
+    const source = spec.models.get(id);
+    const fallback = source?.source ?? source?.file ?? 'spec';
+    const role = roles(id, models);
+    for (const model of models) {
+      for (const field of model.fields) checkBounds(id, model, field, origin(model, fallback));
+      const candidate: SharedModel = { model, role: role.get(model.name) as Role, operations: [id] };
+      const existing = module.get(model.name);
+      if (!existing) {
+        module.set(model.name, candidate);
+        continue;
+      }
+      const why = difference(existing, candidate, id);
+      if (why) {
+        throw new GenerateError(
+          `model ${model.name} differs between ${existing.operations.join(', ')} and ${id}: ${why}. Reconcile them ` +
+            'with a patch in spec/patches.json (with its reason), or name the request-side variant apart ' +
+            `(renameModel, e.g. ${model.name}Input)`,
+        );
+      }
+      existing.operations.push(id);
+    }
+  }
+
+  const emitter = new Emitter(spec.descriptions, new Set(module.keys()));
   const files = new Map<string, string>();
-  for (const operation of operations.values()) files.set(operation.spec.file, emitModule(operation, descriptions));
+  files.set(MODULE_FILE, emitModule(module, emitter));
+  files.set(REGISTRY_FILE, emitRegistry(spec.operations, working));
+  const unused = Object.keys(spec.descriptions).filter((key) => !emitter.used.has(key));
+  if (unused.length > 0) {
+    throw new GenerateError(`spec/descriptions.json: no model uses ${unused.sort().join(', ')}`);
+  }
   return files;
 }

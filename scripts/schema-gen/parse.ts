@@ -1,7 +1,7 @@
 // Reads an SMS API reference page (its text) into tables of fields with the facts the generator needs: types,
 // required flags, length and value bounds, enums, defaults and array lengths. Fails loudly on what it cannot read.
 
-export type TableKind = 'params' | 'headers' | 'body' | 'response' | 'model';
+export type TableKind = 'params' | 'query' | 'headers' | 'body' | 'response' | 'model';
 
 export interface FieldFacts {
   minLength?: number;
@@ -13,7 +13,7 @@ export interface FieldFacts {
   enum?: string[];
   minItems?: number;
   maxItems?: number;
-  /** Only from the patch file: the pages state patterns in prose. */
+  /** Only from a patch or a hand spec: the pages state patterns in prose. */
   pattern?: string;
 }
 
@@ -57,6 +57,7 @@ const UPDATED = /^(?:更新时间[:：]\s*|Updated on\s+)(\d{4}-\d{2}-\d{2})/;
 
 function kindOf(title: string): TableKind {
   if (/^(?:路径参数|Path parameters?)$/i.test(title)) return 'params';
+  if (/^(?:查询参数|Query parameters?)$/i.test(title)) return 'query';
   if (/Header/i.test(title)) return 'headers';
   if (/^(?:请求Body参数|Request body parameters?)$/i.test(title)) return 'body';
   if (/^(?:响应Body参数|Response body parameters?)$/i.test(title)) return 'response';

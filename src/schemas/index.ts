@@ -1,25 +1,11 @@
 // The schemas the server uses: the generated ones from the doc tables, and a few of the mock's own built from them.
 import { type TSchema, Type } from '@sinclair/typebox';
 import fastJson from 'fast-json-stringify';
-import { ShowTaskResponse } from './generated/show-task.js';
-import { UpdateTaskBody } from './generated/update-task.js';
+import { ShowTaskResponse, UpdateTaskBody } from './generated/sms-v3.js';
 import { Double, Int32, Int64, Nullable } from './types.js';
 
-export * from './generated/show-task.js';
-export {
-  UpdateTaskBody,
-  UpdateTaskHeaders,
-  UpdateTaskParams,
-  UpdateTaskResponse,
-  UpdateTaskResponse403,
-} from './generated/update-task.js';
-export {
-  UpdateTaskSpeedBody,
-  UpdateTaskSpeedHeaders,
-  UpdateTaskSpeedParams,
-  UpdateTaskSpeedResponse,
-  UpdateTaskSpeedResponse403,
-} from './generated/update-task-speed.js';
+export * from './generated/operations.js';
+export * from './generated/sms-v3.js';
 
 /** The error body of SMS (`error_code`, `error_msg`) and of the gateway (which adds `request_id`). */
 export const ErrorResponse = Type.Object(
