@@ -1,9 +1,11 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { afterAll, describe, expect, it } from 'vitest';
+import Fastify from 'fastify';
+import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   DEFAULT_DOCS_DIR,
   factsFrom,
@@ -292,6 +294,25 @@ describe('the operation registry', () => {
       }).toEqual(rest);
       expect(op.url).toBe(entry.path.replace(/\{(\w+)\}/g, ':$1'));
     }
+  });
+
+  it('keeps the TypeBox types, so a route declared from it gets typed params, headers and body', async () => {
+    const app = Fastify().withTypeProvider<TypeBoxTypeProvider>();
+    const { UpdateTask } = operations;
+    app.route({
+      method: UpdateTask.method,
+      url: UpdateTask.url,
+      schema: UpdateTask.schema,
+      handler: async (request) => {
+        expectTypeOf(request.params.task_id).toEqualTypeOf<string>();
+        expectTypeOf(request.headers['x-auth-token']).toEqualTypeOf<string | undefined>();
+        expectTypeOf(request.body.speed_limit).toEqualTypeOf<number | null | undefined>();
+        return { id: request.params.task_id };
+      },
+    });
+    const reply = await app.inject({ method: 'PUT', url: '/v3/tasks/t1', payload: { speed_limit: 5 } });
+    await app.close();
+    expect([reply.statusCode, reply.json()]).toEqual([200, { id: 't1' }]);
   });
 
   it('carries the schemas of each operation, with only the statuses the pages define', () => {
