@@ -126,6 +126,7 @@ export function factsDifferences(committed: SpecFile, fresh: SpecFile): string[]
     }
     const { models: am, ...aRest } = a;
     const { models: bm, ...bRest } = b;
+    const before = out.length;
     if (!isDeepStrictEqual(aRest, bRest)) out.push(`${id}: method, path or pages differ`);
     const names = new Set([...am.map((m) => m.name), ...bm.map((m) => m.name)]);
     for (const name of names) {
@@ -133,7 +134,7 @@ export function factsDifferences(committed: SpecFile, fresh: SpecFile): string[]
       const y = bm.find((m) => m.name === name);
       if (!isDeepStrictEqual(x, y)) out.push(`${id} ${name}: ${!x ? 'new' : !y ? 'gone' : 'facts differ'}`);
     }
-    if (out.length === 0 && !isDeepStrictEqual(am, bm)) out.push(`${id}: models are in another order`);
+    if (out.length === before && !isDeepStrictEqual(am, bm)) out.push(`${id}: models are in another order`);
   }
   return out;
 }

@@ -113,9 +113,7 @@ function checkModel(value: unknown, where: string, hand: boolean): asserts value
   need((model.kind === 'response') === (typeof model.status === 'number'), at, 'a response model (only) has a status');
   if (!hand) need(isString(model.page) && isString(model.table), at, 'page facts name their page and table');
   need(Array.isArray(model.fields), at, 'needs fields (an array)');
-  (model.fields as unknown[]).forEach((field) => {
-    checkField(field, `${at}`);
-  });
+  for (const field of model.fields as unknown[]) checkField(field, at);
 }
 
 /** Checks a facts file (`hand` false) or a hand spec (`hand` true). */

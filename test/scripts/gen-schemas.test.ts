@@ -15,7 +15,7 @@ import {
   readFacts,
   SPEC_DIR,
 } from '../../scripts/gen-schemas.js';
-import { factsFromPages } from '../../scripts/schema-gen/facts.js';
+import { factsDifferences, factsFromPages } from '../../scripts/schema-gen/facts.js';
 import { GenerateError, generate } from '../../scripts/schema-gen/generate.js';
 import { formatJson } from '../../scripts/schema-gen/json.js';
 import { PageError, parsePage } from '../../scripts/schema-gen/parse.js';
@@ -225,6 +225,24 @@ describe('pages → facts', () => {
     expect(() =>
       factsFromPages(pagesDir({ 'a.en.txt': other, 'b.en.txt': en, 'w.zh.txt': ZH_PAGE }), [WIDGET_ENTRY]),
     ).toThrow(/UpdateWidgetBody.color: pages disagree on required/);
+  });
+
+  it('names what differs between committed and fresh facts, operation by operation', () => {
+    const fresh = factsFromPages(pagesDir({ 'w.zh.txt': ZH_PAGE }), [WIDGET_ENTRY]);
+    const op = fresh.operations.UpdateWidget;
+    if (!op) throw new Error('no facts');
+    const reordered = { ...op, models: [...op.models].reverse() };
+    const changed = structuredClone(op);
+    changed.models.splice(2, 1);
+    expect(factsDifferences(fresh, fresh)).toEqual([]);
+    expect(factsDifferences({ operations: { A: op, B: op } }, { operations: { A: changed, B: reordered } })).toEqual([
+      'A Part: gone',
+      'B: models are in another order',
+    ]);
+    expect(factsDifferences({ operations: { A: op } }, { operations: { B: op } })).toEqual([
+      'A: no longer given by the pages',
+      'B: not in the committed facts',
+    ]);
   });
 
   it('writes facts the formatter leaves as they are', () => {
