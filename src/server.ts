@@ -17,17 +17,20 @@ import type { Socket } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import type { Clock } from './lib/clock.js';
 import { type Config, DEFAULTS } from './config.js';
-import { type Db, openDatabase } from './db/database.js';
-import { parseJson } from './lib/json.js';
-import { StartRuleError, type StartState } from './control/admin.js';
+import type { TaskDocument } from './control/admin.js';
 import { checkFaultRule, type FaultRuleInput } from './control/faults.js';
 import { readSeedFile, SeedError } from './control/seed.js';
-import type { TaskDocument } from './sms/tasks/service.js';
+import { StartRuleError, type StartState } from './control/start.js';
+import { type Core, createCore } from './core.js';
+import { type Db, openDatabase } from './db/database.js';
+import type { Clock } from './lib/clock.js';
+import { parseJson } from './lib/json.js';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
+  /** The object graph the app serves: services, journal, fault rules, clock (usable without HTTP). */
+  readonly core: Core;
   readonly db: Db;
   /** `http://host:port`, with the port actually bound. */
   readonly url: string;
@@ -233,18 +236,21 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // A reset empties the whole store, tasks from earlier runs included: say so before anyone relies on them.
   const earlier = db.memory ? 0 : (db.prepare('SELECT COUNT(*) FROM tasks').pluck().get() as number);
   let app: FastifyInstance | undefined;
+  let core: Core | undefined;
   let inFlight: () => { connections: number; requests: number };
   let port: number;
   try {
+    core = createCore({
+      config,
+      db,
+      seed,
+      start,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.logger ? { log: options.logger } : {}),
+    });
+    app = await buildApp({ config, core, ...(options.logger ? { logger: options.logger } : {}) });
     try {
-      app = await buildApp({
-        config,
-        db,
-        seed,
-        start,
-        ...(options.clock ? { clock: options.clock } : {}),
-        ...(options.logger ? { logger: options.logger } : {}),
-      });
+      await core.start();
     } catch (error) {
       if (!(error instanceof StartRuleError)) throw error;
       throw new StartError(
@@ -277,9 +283,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const running = app;
+  const started = core;
   let closing: Promise<void> | undefined;
   return {
     app: running,
+    core: started,
     db,
     url: `http://${host}:${port}`,
     close() {

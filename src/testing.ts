@@ -1,14 +1,15 @@
 // Starting sms-mock inside a test process: an ephemeral port on 127.0.0.1, an in-memory database, no logs, and
 // helpers that drive the mock-only features directly (the same objects the /_mock routes use, without HTTP).
 import type { FastifyInstance } from 'fastify';
+import { checkFaultRule, type FaultRule, type FaultRuleInput } from './control/faults.js';
+import type { JournalEntry, JournalFilter } from './control/journal.js';
+import { seedTasks } from './control/seed.js';
+import type { Core } from './core.js';
 import type { Clock } from './lib/clock.js';
 import { ApiError, ERRORS } from './lib/errors.js';
 import { parseJson } from './lib/json.js';
-import { checkFaultRule, type FaultRule, type FaultRuleInput } from './control/faults.js';
-import type { JournalEntry, JournalFilter } from './control/journal.js';
-import type { ProgressSample } from './sms/tasks/repository.js';
-import { seedTasks } from './control/seed.js';
 import { startServer } from './server.js';
+import type { ProgressSample } from './sms/tasks/repository.js';
 
 export interface MockOptions {
   /** Tasks in the ShowTask shape, each with an id; put back by every reset. */
@@ -44,6 +45,8 @@ export interface SmsMock {
   /** `http://127.0.0.1:<port>`: point the code under test here. */
   readonly url: string;
   readonly app: FastifyInstance;
+  /** The objects behind these helpers (services, journal, fault rules, clock), for what they do not cover. */
+  readonly core: Core;
   /** Inserts or replaces tasks (ShowTask shape with ids). Throws on a task the schema refuses. */
   seed(tasks: readonly Record<string, unknown>[]): Promise<void>;
   /** Back to the state at start: tasks (seed put back), journal, fault rules and clock. */
@@ -123,14 +126,15 @@ export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const { app } = server;
-  const { tasks, journal, faults, clock } = app.mock;
+  const { app, core } = server;
+  const { tasks, admin, journal, faults, clock } = core;
 
   return {
     url: server.url,
     app,
-    seed: async (list) => tasks.putTasks(seedTasks(list)),
-    reset: () => app.mock.reset(),
+    core,
+    seed: async (list) => admin.putTasks(seedTasks(list)),
+    reset: () => core.reset(),
     task(id) {
       try {
         return parseJson(tasks.showTask(id), true) as Record<string, unknown>;
@@ -139,7 +143,7 @@ export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
         throw error;
       }
     },
-    progress: (id) => tasks.listSamples(id),
+    progress: (id) => admin.listSamples(id),
     journal: {
       list: (filter) => journal.list(toFilter(filter)),
       count: (filter) => journal.count(toFilter(filter)),

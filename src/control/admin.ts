@@ -1,79 +1,87 @@
-// The state the mock keeps beside the tasks (journal, fault rules, clock) and the reset that clears all of it.
-import type { MockClock } from '../lib/clock.js';
+// The mock's own administration of stored tasks: insert or replace whole tasks (seeds, PUT /_mock/tasks), delete one
+// whatever its state, list its progress reports, empty the store. Not the vendor's rules: a vendor DeleteTask refuses
+// a running task, this delete does not.
+import { createReset } from '../db/reset.js';
+import type { Db } from '../db/sqlite.js';
+import type { WriteQueue } from '../db/write-queue.js';
+import type { Clock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
-import type { TaskDocument, TaskService } from '../sms/tasks/service.js';
-import type { FaultRuleInput, FaultRules } from './faults.js';
-import type { Journal } from './journal.js';
+import {
+  BOOLEAN_COLUMNS,
+  INTEGER_COLUMNS,
+  JSON_COLUMNS,
+  type ProgressSample,
+  REAL_COLUMNS,
+  type SubTaskInput,
+  type TaskFields,
+  type TaskRepository,
+  TEXT_COLUMNS,
+} from '../sms/tasks/repository.js';
+import { duplicateSubTaskId } from '../sms/tasks/service.js';
 
-/** Fault rules and clock given at start (`--faults`, `--clock`): in force from the start and after every reset. */
-export interface StartState {
-  readonly faults?: readonly FaultRuleInput[];
-  /** Where the clock stands (epoch ms), running from there unless frozen; the source's time when omitted. */
-  readonly clockAt?: number;
-  readonly clockFrozen?: boolean;
+/** A task in the ShowTask shape, as seeds and the mock control API give it. */
+export type TaskDocument = { id: string } & Record<string, unknown>;
+
+export interface TaskAdmin {
+  /** Inserts or replaces whole tasks (seed files, PUT /_mock/tasks/{id}). */
+  putTasks(documents: readonly TaskDocument[]): Promise<void>;
+  /** False when there was no such task. */
+  deleteTask(id: string): Promise<boolean>;
+  listSamples(id: string): ProgressSample[];
+  /** Empties every table. */
+  emptyStore(): Promise<void>;
 }
 
-/** A fault rule given at start that the rules refuse; `index` is its place in the list. */
-export class StartRuleError extends Error {
-  override name = 'StartRuleError';
-  constructor(
-    readonly index: number,
-    message: string,
-  ) {
-    super(message);
+export interface TaskAdminOptions {
+  readonly db: Db;
+  readonly tasks: TaskRepository;
+  readonly writes: WriteQueue;
+  readonly clock: Clock;
+}
+
+const DOCUMENT_COLUMNS = [...TEXT_COLUMNS, ...INTEGER_COLUMNS, ...REAL_COLUMNS, ...BOOLEAN_COLUMNS, ...JSON_COLUMNS];
+
+/** The task's own fields from a ShowTask-shaped document; absent fields stay absent. */
+function fieldsFromDocument(document: TaskDocument): Partial<TaskFields> {
+  const fields: Record<string, unknown> = {};
+  for (const column of DOCUMENT_COLUMNS) {
+    if (column in document) fields[column] = document[column] ?? null;
   }
+  return fields as Partial<TaskFields>;
 }
 
-export interface MockControl {
-  readonly tasks: TaskService;
-  readonly journal: Journal;
-  readonly faults: FaultRules;
-  readonly clock: MockClock;
-  /**
-   * Back to the state at start: tasks, subtasks and reports deleted and the seed (if any) put back, journal emptied,
-   * fault rules and clock as the start state gives them (no rules, the system's time, when it gives none).
-   */
-  reset(): Promise<void>;
-  /**
-   * Puts the start state's fault rules and clock in force. Called once the emulated routes are registered (rules may
-   * only name their operations) and before the seed goes in (its default dates come from the clock).
-   */
-  applyStart(): void;
-}
-
-export function createMockControl(parts: {
-  tasks: TaskService;
-  journal: Journal;
-  faults: FaultRules;
-  clock: MockClock;
-  seed: readonly TaskDocument[];
-  start?: StartState;
-}): MockControl {
-  const { tasks, journal, faults, clock, seed, start = {} } = parts;
-  const applyStart = (): void => {
-    if (start.clockAt !== undefined) clock.set(start.clockAt);
-    if (start.clockFrozen) clock.freeze();
-    (start.faults ?? []).forEach((rule, index) => {
-      try {
-        faults.add(rule);
-      } catch (error) {
-        throw new StartRuleError(index, error instanceof ApiError ? (error.detail ?? error.message) : String(error));
-      }
-    });
-  };
+export function createTaskAdmin({ db, tasks, writes, clock }: TaskAdminOptions): TaskAdmin {
+  const empty = createReset(db);
   return {
-    tasks,
-    journal,
-    faults,
-    clock,
-    applyStart,
-    async reset() {
-      faults.reset();
-      clock.reset();
-      applyStart();
-      await tasks.reset();
-      if (seed.length > 0) await tasks.putTasks(seed);
-      journal.reset();
+    putTasks(documents) {
+      for (const document of documents) {
+        const duplicate = duplicateSubTaskId(document.sub_tasks);
+        if (duplicate !== undefined) return Promise.reject(new ApiError('invalidParameter', duplicate));
+      }
+      const now = clock.now();
+      return writes.run(() => {
+        for (const document of documents) {
+          const fields = fieldsFromDocument(document);
+          // A real task always has a state and a creation date.
+          fields.state ??= 'READY';
+          fields.create_date ??= now;
+          const subTasks = Array.isArray(document.sub_tasks) ? (document.sub_tasks as SubTaskInput[]) : [];
+          tasks.put(document.id, fields, subTasks);
+        }
+      });
+    },
+
+    deleteTask(id) {
+      return writes.run(() => tasks.delete(id));
+    },
+
+    listSamples(id) {
+      if (!tasks.exists(id)) throw new ApiError('taskNotFound', id);
+      return tasks.listSamples(id);
+    },
+
+    emptyStore() {
+      return writes.runAlone(empty);
     },
   };
 }

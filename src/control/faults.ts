@@ -5,8 +5,8 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { ApiError, ERRORS, type ErrorDefinition } from '../lib/errors.js';
 import { createChecker } from '../lib/validation.js';
-import { FaultRuleInput as FaultRuleSchema } from './schemas.js';
 import { checkOperation } from './journal.js';
+import { FaultRuleInput as FaultRuleSchema } from './schemas.js';
 
 export type ErrorPreset = 'forbidden' | 'throttled' | 'internal' | 'unavailable';
 
@@ -75,7 +75,9 @@ export interface FaultRequest {
   readonly operation: string | null;
   readonly method: string;
   readonly path: string;
-  readonly taskId: string | null;
+  /** The path parameter naming the operation's resource (`task_id`, ...), and its value. */
+  readonly resource: string | null;
+  readonly resourceId: string | null;
 }
 
 /** What to do with a request a rule fired on. */
@@ -201,7 +203,9 @@ export class FaultRules {
       const { rule } = compiled;
       if (rule.operation !== undefined && rule.operation !== request.operation) continue;
       if (compiled.method !== undefined && compiled.method !== request.method) continue;
-      if (rule.task_id !== undefined && rule.task_id !== request.taskId) continue;
+      if (rule.task_id !== undefined && (request.resource !== 'task_id' || rule.task_id !== request.resourceId)) {
+        continue;
+      }
       if (compiled.path !== undefined && !compiled.path.test(request.path)) continue;
       rule.matched++;
       const fires =

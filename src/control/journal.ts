@@ -46,6 +46,9 @@ export interface JournalRecord {
   /** The raw URL: path and query. */
   readonly url: string;
   readonly operation: string | null;
+  /** The value of the path parameter naming the operation's resource (`task_id`, `source_id`, ...). */
+  readonly resourceId: string | null;
+  /** The same value when that parameter is `task_id`. */
   readonly taskId: string | null;
   /** null when the connection was dropped or closed without an answer. */
   readonly status: number | null;

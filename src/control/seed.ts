@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { JsonDepthError, MAX_JSON_DEPTH, nestsDeeperThan, parseJson, restoreInt64, standInInt64 } from '../lib/json.js';
 import { createChecker } from '../lib/validation.js';
 import { SeedTask } from '../schemas/index.js';
-import { duplicateSubTaskId, type TaskDocument } from '../sms/tasks/service.js';
+import { duplicateSubTaskId } from '../sms/tasks/service.js';
+import type { TaskDocument } from './admin.js';
 
 export class SeedError extends Error {}
 

@@ -40,15 +40,40 @@ export function readMigrations(dir: string): Migration[] {
     .sort((a, b) => a.version - b.version);
 }
 
-/** Applies every migration above `PRAGMA user_version`, each in its own transaction. Returns the new version. */
+/**
+ * Applies every migration above `PRAGMA user_version`, each in its own transaction. Returns the new version.
+ * Refuses a database written by a newer sms-mock (its tables may mean something this one does not know) and a
+ * migration list with a gap or a number twice; a migration that fails names itself, and leaves the database at the
+ * version before it.
+ */
 export function migrate(db: Db, migrations: readonly Migration[]): number {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(
+        `migrations must be numbered 1, 2, 3, ... without gaps: found ${migration.version} at place ${index + 1}`,
+      );
+    }
+  });
   let current = db.pragma('user_version', { simple: true }) as number;
+  const newest = migrations.at(-1)?.version ?? 0;
+  if (current > newest) {
+    throw new DatabaseOpenError(
+      `sms-mock: ${db.name} was written by a newer sms-mock (schema version ${current}, this one knows up to ` +
+        `${newest}): upgrade sms-mock, or start with another --db`,
+    );
+  }
   for (const migration of migrations) {
     if (migration.version <= current) continue;
-    db.transaction(() => {
-      db.exec(migration.sql);
-      db.pragma(`user_version = ${migration.version}`);
-    })();
+    try {
+      db.transaction(() => {
+        db.exec(migration.sql);
+        db.pragma(`user_version = ${migration.version}`);
+      })();
+    } catch (error) {
+      throw new Error(`migration ${migration.version} (${migration.name}) failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
     current = migration.version;
   }
   return current;

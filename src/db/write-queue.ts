@@ -8,6 +8,8 @@ import { type Db, isStorageFailure } from './database.js';
 
 interface Pending {
   readonly work: () => unknown;
+  /** Runs with no transaction around it (it opens its own), between the writes queued before and after it. */
+  readonly alone: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -32,8 +34,24 @@ export interface WriteQueue {
   /**
    * Runs `work` inside the next batch transaction; resolves with its result once the batch committed, or rejects
    * with what it threw (its writes undone), or with a 503 ApiError when the store cannot be written.
+   *
+   * The contract on `work`: it may run twice. When another item of its batch throws, the whole batch is rolled back
+   * and every item runs again in a transaction of its own. So `work` must touch nothing but the database (no cache,
+   * no event, no counter outside SQLite); whatever must follow a write belongs after the returned promise settles,
+   * or to `generation`, which moves only when a commit went through.
    */
   run<T>(work: () => T): Promise<T>;
+  /**
+   * Like `run`, but `work` runs outside any transaction (for what SQLite refuses inside one, such as switching
+   * foreign keys off), still in queue order: after every write queued before it, before every write queued after.
+   * `work` opens its own transaction; whatever it does counts as one commit.
+   */
+  runAlone<T>(work: () => T): Promise<T>;
+  /**
+   * Bumped by every commit: anything derived from the database (a cached ShowTask body) is current while the
+   * generation it was derived at is the generation now. One rule instead of each write dropping what it touched.
+   */
+  readonly generation: number;
   /** Whether writes go through: the outcome of the last batch, and whether the path still names the open file. */
   health(): StoreHealth;
 }
@@ -68,6 +86,7 @@ export function createWriteQueue(db: Db, { log }: WriteQueueOptions = {}): Write
   let pending: Pending[] = [];
   let scheduled = false;
   let state: StoreHealth = HEALTHY;
+  let generation = 0;
   const moved = fileWatch(db);
 
   // One loud line when writes start failing (or fail for another reason), not one per refused request.
@@ -99,15 +118,7 @@ export function createWriteQueue(db: Db, { log }: WriteQueueOptions = {}): Write
   });
   const runOne = db.transaction((work: () => unknown) => work());
 
-  const flush = (): void => {
-    scheduled = false;
-    const batch = pending;
-    pending = [];
-    const gone = moved();
-    if (gone !== undefined) {
-      for (const item of batch) item.reject(unhealthy(gone));
-      return;
-    }
+  const commitBatch = (batch: readonly Pending[]): void => {
     const results: unknown[] = [];
     try {
       runBatch(batch, results);
@@ -120,33 +131,70 @@ export function createWriteQueue(db: Db, { log }: WriteQueueOptions = {}): Write
       }
       // Rare path (a rejected request in the batch): no savepoint per item on the common path, so the batch was
       // rolled back whole and every item now gets a transaction of its own.
-      let committed = false;
-      for (const item of batch) {
-        try {
-          item.resolve(runOne(item.work));
-          committed = true;
-        } catch (itemError) {
-          item.reject(failure(itemError));
-        }
-      }
-      if (committed) healthy();
+      for (const item of batch) commitOne(item, runOne);
       return;
     }
+    generation++;
     healthy();
     batch.forEach((item, index) => {
       item.resolve(results[index]);
     });
   };
 
+  const commitOne = (item: Pending, run: (work: () => unknown) => unknown): void => {
+    let result: unknown;
+    try {
+      result = run(item.work);
+    } catch (error) {
+      item.reject(failure(error));
+      return;
+    }
+    generation++;
+    healthy();
+    item.resolve(result);
+  };
+
+  let aloneQueued = 0;
+  const flush = (): void => {
+    scheduled = false;
+    const queue = pending;
+    const alone = aloneQueued;
+    pending = [];
+    aloneQueued = 0;
+    const gone = moved();
+    if (gone !== undefined) {
+      for (const item of queue) item.reject(unhealthy(gone));
+      return;
+    }
+    if (alone === 0) {
+      commitBatch(queue);
+      return;
+    }
+    let start = 0;
+    queue.forEach((item, index) => {
+      if (!item.alone) return;
+      if (index > start) commitBatch(queue.slice(start, index));
+      commitOne(item, (work) => work());
+      start = index + 1;
+    });
+    if (start < queue.length) commitBatch(queue.slice(start));
+  };
+
+  const enqueue = <T>(work: () => T, alone: boolean): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      pending.push({ work, alone, resolve: resolve as (value: unknown) => void, reject });
+      if (alone) aloneQueued++;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    });
+
   return {
-    run<T>(work: () => T): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-      });
+    run: (work) => enqueue(work, false),
+    runAlone: (work) => enqueue(work, true),
+    get generation() {
+      return generation;
     },
     health() {
       const gone = moved();

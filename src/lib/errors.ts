@@ -95,14 +95,24 @@ export class ApiError extends Error {
   readonly detail: string | undefined;
   /** Fields added to the error body (only the mock's own API uses them). */
   readonly extra: Readonly<Record<string, unknown>> | undefined;
+  /** Headers the answer carries (a fault's Retry-After). */
+  headers: Readonly<Record<string, string>> | undefined;
 
-  constructor(name: ErrorName, detail?: string, extra?: Readonly<Record<string, unknown>>) {
-    const definition: ErrorDefinition = ERRORS[name];
+  constructor(name: ErrorName | ErrorDefinition, detail?: string, extra?: Readonly<Record<string, unknown>>) {
+    const definition: ErrorDefinition = typeof name === 'string' ? ERRORS[name] : name;
     super(detail ? `${definition.message}: ${detail}` : definition.message);
     this.name = 'ApiError';
     this.definition = definition;
     this.detail = detail;
     this.extra = extra;
+  }
+
+  /** An error defined outside the table (a fault rule's), answered with exactly this message and these headers. */
+  static of(definition: ErrorDefinition, message: string, headers?: Readonly<Record<string, string>>): ApiError {
+    const error = new ApiError(definition);
+    error.message = message;
+    error.headers = headers;
+    return error;
   }
 
   get statusCode(): number {

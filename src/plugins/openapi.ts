@@ -1,10 +1,13 @@
 // The OpenAPI document (built from the route schemas), served at /openapi.json, and Swagger UI at /docs with its
-// assets served from the installed package: no network needed.
+// assets served from the installed package: no network needed. The document collects the routes registered after
+// this plugin; its own routes are the mock's (internal).
 import { isIPv6 } from 'node:net';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { PACKAGE } from '../version.js';
+import { markInternal } from './request-state.js';
 
 const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 
@@ -36,8 +39,7 @@ function serverUrl(app: FastifyInstance, request: FastifyRequest): string {
   return `${request.protocol}://${ip.includes(':') ? `[${ip}]` : ip}:${address.port}`;
 }
 
-/** Collects the routes registered after it: call before any route. */
-export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+async function openApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -65,9 +67,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
     },
   });
+  await app.register(docsRoutes);
 }
 
-export async function docsRoutes(app: FastifyInstance): Promise<void> {
+async function docsRoutes(app: FastifyInstance): Promise<void> {
+  markInternal(app);
   // Served with this server's own address, so Swagger UI's "Try it out" reaches it whatever the port.
   app.get('/openapi.json', { schema: { hide: true } }, (request) => ({
     ...app.swagger(),
@@ -78,3 +82,5 @@ export async function docsRoutes(app: FastifyInstance): Promise<void> {
     uiConfig: { url: '/openapi.json', deepLinking: true, validatorUrl: null },
   });
 }
+
+export default fp(openApi, { name: 'openapi' });

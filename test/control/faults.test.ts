@@ -6,9 +6,10 @@ const progress: FaultRequest = {
   operation: 'UpdateTaskSpeed',
   method: 'PUT',
   path: '/v3/tasks/t1/progress',
-  taskId: 't1',
+  resource: 'task_id',
+  resourceId: 't1',
 };
-const show: FaultRequest = { operation: 'ShowTask', method: 'GET', path: '/v3/tasks/t1', taskId: 't1' };
+const show: FaultRequest = { operation: 'ShowTask', method: 'GET', path: '/v3/tasks/t1', resource: 'task_id', resourceId: 't1' };
 
 /** Which of `n` identical requests a rule fires on, 1-based. */
 function firings(rules: FaultRules, n: number, request = progress): number[] {

@@ -124,7 +124,7 @@ describe('GET /_mock/requests', () => {
       expect(response.json()).toEqual({ error_code: 'SMS.2001', error_msg: `Invalid request parameter: ${message}` });
       expect(response.headers['x-request-id']).toEqual(expect.any(String));
     }
-    expect(t.app.mock.journal.pendingWaits).toBe(0);
+    expect(t.core.journal.pendingWaits).toBe(0);
     // Names that do exist, and task ids, filter as before.
     expect(await journal('?operation=UpdateTaskSpeed&task_id=task-1&count=true')).toEqual({ count: 1 });
     expect(await journal('?operation=ShowTask&count=true')).toEqual({ count: 0 });
@@ -236,7 +236,7 @@ describe('GET /_mock/requests/wait', () => {
   });
 
   it('refuses waits beyond 1,000 pending with 429; one request releases them all at once, rendered once', async () => {
-    const { journal: kept } = t.app.mock;
+    const { journal: kept } = t.core;
     expect((await api(t.app, { method: 'GET', url: '/v3/tasks/nope' })).statusCode).toBe(404);
     const waits = Array.from({ length: 1000 }, () =>
       t.app.inject({ method: 'GET', url: '/_mock/requests/wait?status=2xx&timeout_ms=60000' }),

@@ -28,6 +28,7 @@ function record(overrides: Partial<JournalRecord> = {}): JournalRecord {
     method: 'PUT',
     url: '/v3/tasks/t1/progress',
     operation: 'UpdateTaskSpeed',
+    resourceId: 't1',
     taskId: 't1',
     status: 200,
     requestId: 'r',

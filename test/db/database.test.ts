@@ -13,10 +13,10 @@ afterEach(() => {
 describe('database', () => {
   it('applies the numbered migrations once and records the version', () => {
     const migrations = readMigrations(defaultMigrationsDir());
-    expect(migrations.map((m) => m.version)).toEqual([1]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2]);
     const db = openDatabase({ path: ':memory:' });
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
-    expect(migrate(db, migrations)).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(migrate(db, migrations)).toBe(2);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual(['progress_samples', 'sub_tasks', 'tasks']);
@@ -29,6 +29,68 @@ describe('database', () => {
     const db = openDatabase({ path: join(dir, 'x.db') });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('upgrades a version 1 database in place: samples keep their order, numbered per task', () => {
+    const migrations = readMigrations(defaultMigrationsDir());
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    expect(migrate(db, migrations.slice(0, 1))).toBe(1);
+    db.exec("INSERT INTO tasks (id, state) VALUES ('a', 'RUNNING'), ('b', 'RUNNING')");
+    const insert = db.prepare(
+      "INSERT INTO progress_samples (task_id, received_at, subtask_name, progress, replicatesize, totalsize, process_trace) VALUES (?, ?, 'X', ?, 1, 2, '')",
+    );
+    for (const [task, at, progress] of [
+      ['a', 1, 10],
+      ['b', 2, 50],
+      ['a', 3, 20],
+      ['b', 4, 60],
+      ['a', 5, 30],
+    ] as const) {
+      insert.run(task, at, progress);
+    }
+    expect(migrate(db, migrations)).toBe(2);
+    expect(
+      db.prepare('SELECT task_id, seq, received_at, progress FROM progress_samples ORDER BY task_id, seq').all(),
+    ).toEqual([
+      { task_id: 'a', seq: 1, received_at: 1, progress: 10 },
+      { task_id: 'a', seq: 2, received_at: 3, progress: 20 },
+      { task_id: 'a', seq: 3, received_at: 5, progress: 30 },
+      { task_id: 'b', seq: 1, received_at: 2, progress: 50 },
+      { task_id: 'b', seq: 2, received_at: 4, progress: 60 },
+    ]);
+    // Deleting a task still takes its samples with it.
+    db.exec("DELETE FROM tasks WHERE id = 'a'");
+    expect(db.prepare('SELECT COUNT(*) FROM progress_samples').pluck().get()).toBe(2);
+    db.close();
+  });
+
+  it('refuses a database written by a newer version, naming both versions', () => {
+    const db = new Database(':memory:');
+    db.pragma('user_version = 99');
+    expect(() => migrate(db, readMigrations(defaultMigrationsDir()))).toThrow(
+      'sms-mock: :memory: was written by a newer sms-mock (schema version 99, this one knows up to 2): upgrade sms-mock, or start with another --db',
+    );
+    db.close();
+  });
+
+  it('refuses a gap in the migrations and names a migration that fails', () => {
+    const db = new Database(':memory:');
+    expect(() =>
+      migrate(db, [
+        { version: 1, name: 'a', sql: 'CREATE TABLE a (x)' },
+        { version: 3, name: 'c', sql: 'CREATE TABLE c (x)' },
+      ]),
+    ).toThrow('migrations must be numbered 1, 2, 3, ... without gaps: found 3 at place 2');
+    expect(() =>
+      migrate(db, [
+        { version: 1, name: 'a', sql: 'CREATE TABLE a (x)' },
+        { version: 2, name: 'broken', sql: 'CREATE TABLE a (x)' },
+      ]),
+    ).toThrow('migration 2 (broken) failed: table a already exists');
+    // The good one stayed; the failed one left nothing behind.
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
     db.close();
   });
 

@@ -58,6 +58,66 @@ describe('write queue', () => {
     expect(logged).toEqual([]);
   });
 
+  it('a mixed batch: the good writes around a failing one commit exactly once each', async () => {
+    const queue = createWriteQueue(db, { log });
+    const runs = { a: 0, bad: 0, b: 0 };
+    const before = queue.generation;
+    const results = await Promise.allSettled([
+      queue.run(() => {
+        runs.a++;
+        return insert('a')();
+      }),
+      queue.run(() => {
+        runs.bad++;
+        insert('bad')();
+        throw new ApiError('taskNotFound', 'bad');
+      }),
+      queue.run(() => {
+        runs.b++;
+        return insert('b')();
+      }),
+    ]);
+    expect(results).toEqual([
+      { status: 'fulfilled', value: 1 },
+      { status: 'rejected', reason: expect.objectContaining({ message: 'The migration task does not exist: bad' }) },
+      { status: 'fulfilled', value: 1 },
+    ]);
+    // The batch stopped at the failing item and was rolled back whole; each item then ran alone (the one before
+    // the failure twice, the one after it once). A good write that had committed twice would have met its own
+    // primary key; the failing one left nothing, not even its first insert.
+    expect(runs).toEqual({ a: 2, bad: 2, b: 1 });
+    expect(ids()).toEqual(['a', 'b']);
+    // Two commits (one per good item), none for the failed batch or the failed item.
+    expect(queue.generation).toBe(before + 2);
+  });
+
+  it('moves the generation once per committed batch, not for a write that failed alone', async () => {
+    const queue = createWriteQueue(db, { log });
+    const start = queue.generation;
+    await Promise.all([queue.run(insert('a')), queue.run(insert('b'))]);
+    expect(queue.generation).toBe(start + 1);
+    await expect(queue.run(insert('a'))).rejects.toThrow(/UNIQUE constraint failed/);
+    expect(queue.generation).toBe(start + 1);
+  });
+
+  it('runs a write alone, outside any transaction, in queue order between the others', async () => {
+    const queue = createWriteQueue(db, { log });
+    const order: string[] = [];
+    const seen: boolean[] = [];
+    await Promise.all([
+      queue.run(() => order.push(`a:${insert('a')()}`)),
+      queue.runAlone(() => {
+        seen.push(db.inTransaction);
+        order.push(`alone:${ids().join(',')}`);
+        db.pragma('foreign_keys = OFF');
+        db.pragma('foreign_keys = ON');
+      }),
+      queue.run(() => order.push(`b:${ids().join(',')}`)),
+    ]);
+    expect(seen).toEqual([false]);
+    expect(order).toEqual(['a:1', 'alone:a', 'b:a']);
+  });
+
   it('answers 503 on a full disk, reports the store unhealthy once, and recovers when space is back', async () => {
     const queue = createWriteQueue(db, { log });
     await queue.run(insert('before'));

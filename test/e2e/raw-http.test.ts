@@ -4,8 +4,9 @@ import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { type Db, openDatabase } from '../../src/db/database.js';
 import { seedTasks } from '../../src/control/seed.js';
+import { type Core, createCore } from '../../src/core.js';
+import { type Db, openDatabase } from '../../src/db/database.js';
 import { sampleTask } from '../helpers.js';
 
 interface RawResponse {
@@ -104,15 +105,18 @@ const gatewayError = (status: number, message: string, requestId: string | undef
 
 // The app on a real port, its database kept open until the test has looked at it (closing the server leaves it).
 let app: FastifyInstance;
+let core: Core;
 let db: Db;
 let url: string;
 beforeEach(async () => {
   db = openDatabase({ path: ':memory:' });
-  app = await buildApp({
-    config: { autoCreate: false, bodyLimit: 1024 * 1024, credentials: new Map() },
+  core = createCore({
+    config: { autoCreate: false, journalSize: 1000, journalBytes: 64 * 1024 * 1024 },
     db,
     seed: seedTasks([sampleTask('task-1')]),
   });
+  app = await buildApp({ config: { autoCreate: false, bodyLimit: 1024 * 1024, credentials: new Map() }, core });
+  await core.start();
   url = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterEach(async () => {
@@ -122,7 +126,7 @@ afterEach(async () => {
 
 const samples = () =>
   db.prepare("SELECT progress FROM progress_samples WHERE task_id = 'task-1' ORDER BY seq").pluck().all() as number[];
-const journal = () => app.mock.journal.list({}).map((e) => [e.method, e.path, e.status]);
+const journal = () => core.journal.list({}).map((e) => [e.method, e.path, e.status]);
 
 describe('pipelined requests', () => {
   it('a malformed request behind a progress report: the report is answered first, then the 400', async () => {
@@ -148,7 +152,7 @@ describe('pipelined requests', () => {
 
   it('the 400 waits for every answer still owed on the connection', async () => {
     // A slow report, a fast one, then garbage: the answers come in order and the 400 last.
-    app.mock.faults.add({
+    core.faults.add({
       operation: 'UpdateTaskSpeed',
       first: 1,
       effect: { type: 'latency', latency_ms: 200 },
@@ -189,7 +193,7 @@ describe('pipelined requests', () => {
   });
 
   it('a request behind one whose connection a fault dropped is never executed', async () => {
-    app.mock.faults.add({ operation: 'UpdateTaskSpeed', first: 1, effect: { type: 'empty' } });
+    core.faults.add({ operation: 'UpdateTaskSpeed', first: 1, effect: { type: 'empty' } });
     const { responses, closed } = await exchange(url, [
       `${put('/v3/tasks/task-1/progress', report(11))}${put('/v3/tasks/task-1/progress', report(12))}`,
     ]);
@@ -200,7 +204,7 @@ describe('pipelined requests', () => {
 
   it('runs the requests of one connection one after another', async () => {
     // The report is slowed down; the ShowTask behind it must still see what the report wrote.
-    app.mock.faults.add({
+    core.faults.add({
       operation: 'UpdateTaskSpeed',
       first: 1,
       effect: { type: 'latency', latency_ms: 150 },

@@ -268,11 +268,11 @@ describe('startServer: start state, refused starts, close', () => {
       await clockReads();
       await throttled();
 
-      server.app.mock.clock.set(Date.UTC(2040, 0, 1));
-      server.app.mock.faults.clear();
-      await server.app.mock.reset();
+      server.core.clock.set(Date.UTC(2040, 0, 1));
+      server.core.faults.clear();
+      await server.core.reset();
       await clockReads();
-      expect(server.app.mock.faults.list()).toEqual([{ id: 'fault-1', ...rule, matched: 0, fired: 0 }]);
+      expect(server.core.faults.list()).toEqual([{ id: 'fault-1', ...rule, matched: 0, fired: 0 }]);
       await throttled();
       expect(server.db.prepare('SELECT COUNT(*) FROM tasks').pluck().get()).toBe(0);
     } finally {

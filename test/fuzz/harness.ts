@@ -7,7 +7,7 @@ import type { Db } from '../../src/db/database.js';
 import { parseJson, standInInt64 } from '../../src/lib/json.js';
 import { createChecker } from '../../src/lib/validation.js';
 import { ShowTaskResponse } from '../../src/schemas/index.js';
-import type { TaskDocument } from '../../src/sms/tasks/service.js';
+import type { TaskDocument } from '../../src/control/admin.js';
 import { buildTestApp, sampleTask, type TestApp } from '../helpers.js';
 
 /** Fixed unless FUZZ_SEED says otherwise: a failure in CI replays on any machine. */
@@ -48,8 +48,8 @@ export interface FuzzApp extends TestApp {
 export async function buildFuzzApp(config: Parameters<typeof buildTestApp>[0] = {}): Promise<FuzzApp> {
   const t = await buildTestApp(config);
   const restore = async () => {
-    await t.app.mock.reset();
-    await t.app.tasks.putTasks(seedTasks());
+    await t.core.reset();
+    await t.core.admin.putTasks(seedTasks());
   };
   await restore();
   return { ...t, restore };
@@ -70,8 +70,8 @@ export function dbSnapshot(db: Db): Record<string, unknown[]> {
 export function stateSnapshot(t: TestApp): unknown {
   return {
     db: dbSnapshot(t.db),
-    faults: structuredClone(t.app.mock.faults.list()),
-    clock: t.app.mock.clock.state(),
+    faults: structuredClone(t.core.faults.list()),
+    clock: t.core.clock.state(),
   };
 }
 

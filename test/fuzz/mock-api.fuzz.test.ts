@@ -226,10 +226,10 @@ describe('fault rules (/_mock/faults)', () => {
           if (response.statusCode === 201) {
             const rule = response.json();
             expect(rule).toMatchObject({ id: 'fault-1', matched: 0, fired: 0 });
-            expect(t.app.mock.faults.list()).toHaveLength(1);
+            expect(t.core.faults.list()).toHaveLength(1);
             const removed = await t.app.inject({ method: 'DELETE', url: `/_mock/faults/${rule.id}` });
             expect(removed.statusCode).toBe(204);
-            expect(t.app.mock.faults.list()).toHaveLength(0);
+            expect(t.core.faults.list()).toHaveLength(0);
           }
         }),
         fuzzParameters(250),
@@ -279,7 +279,7 @@ describe('fault rules (/_mock/faults)', () => {
             ...(body === '' ? {} : { payload: body }),
           });
           expectShape(response, method);
-          const [listed] = t.app.mock.faults.list();
+          const [listed] = t.core.faults.list();
           if (listed?.fired === 1 && rule.effect.type === 'error') {
             const { effect } = rule;
             if (effect.status !== undefined) expect(response.statusCode).toBe(effect.status);
@@ -317,7 +317,7 @@ describe('PUT /_mock/clock', () => {
           });
           if (response.statusCode === 200) {
             const state = response.json();
-            expect(state).toEqual(t.app.mock.clock.state());
+            expect(state).toEqual(t.core.clock.state());
             expect(state.epoch_ms).toBeGreaterThanOrEqual(0);
             expect(state.epoch_ms).toBeLessThanOrEqual(clockMax);
             expect(new Date(state.now).getTime()).toBe(state.epoch_ms);

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/server.js';
-import type { TaskDocument } from '../../src/sms/tasks/service.js';
+import type { TaskDocument } from '../../src/control/admin.js';
 import { sampleTask } from '../helpers.js';
 import { fuzzParameters, fuzzTimeout } from './harness.js';
 

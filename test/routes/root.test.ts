@@ -1,12 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PACKAGE } from '../../src/version.js';
-import { buildTestApp, type TestApp } from '../helpers.js';
+import { useTestApp } from '../helpers.js';
 
-let t: TestApp;
-beforeEach(async () => {
-  t = await buildTestApp();
-});
-afterEach(() => t.close());
+const t = useTestApp();
 
 describe('GET /', () => {
   it('points to the documentation, the OpenAPI document and the health probe, and is not journaled', async () => {
@@ -25,7 +21,7 @@ describe('GET /', () => {
     }
     const head = await t.app.inject({ method: 'HEAD', url: '/' });
     expect([head.statusCode, head.body]).toEqual([200, '']);
-    expect(t.app.mock.journal.count()).toBe(0);
+    expect(t.core.journal.count()).toBe(0);
   });
 
   it('is left out of the OpenAPI document', async () => {

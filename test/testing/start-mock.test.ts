@@ -114,7 +114,7 @@ describe('startMock', () => {
     await expect(sms.journal.wait({ timeout: 10 } as never)).rejects.toThrow(
       "unknown filter key 'timeout'; known: method, operation, taskId, status, since, after, count, timeoutMs",
     );
-    expect(sms.app.mock.journal.pendingWaits).toBe(0);
+    expect(sms.core.journal.pendingWaits).toBe(0);
     expect(sms.journal.count({ operation: 'UpdateTaskSpeed', taskId: 'seeded' })).toBe(1);
     expect(() => sms.faults.add({ operation: 'UpdateTaskSped', effect: { type: 'drop' } })).toThrow(message);
     expect(() => sms.faults.add({ operation: 'ShowTask', effect: { type: 'drop', latency: 5 } } as never)).toThrow(
@@ -126,7 +126,7 @@ describe('startMock', () => {
   it('passes journalBytes to the journal: the oldest requests leave once it is spent', async () => {
     const own = await startMock({ journalBytes: 4096, seed: [sampleTask('t')] });
     try {
-      expect(own.app.mock.journal.maxBytes).toBe(4096);
+      expect(own.core.journal.maxBytes).toBe(4096);
       const trace = 'x'.repeat(800);
       for (let i = 0; i < 4; i++) {
         const response = await fetch(`${own.url}/v3/tasks/t/progress`, {
@@ -137,7 +137,7 @@ describe('startMock', () => {
         expect(response.status).toBe(200);
       }
       expect(own.journal.list().map((e) => e.seq)).toEqual([3, 4]);
-      expect(own.app.mock.journal.bytes).toBeLessThanOrEqual(4096);
+      expect(own.core.journal.bytes).toBeLessThanOrEqual(4096);
       expect(own.progress('t')).toHaveLength(4);
     } finally {
       await own.close();

@@ -1,4 +1,6 @@
 // SQL for tasks, subtasks and progress samples. Synchronous, prepared once per connection, wire names as columns.
+// It stores what it is told: which state a task moves to is the service's to decide (state-machine.ts). Every method
+// runs in the caller's transaction (the write queue's), none opens its own.
 import type { Db } from '../../db/database.js';
 import { parseJson, stringifyJson } from '../../lib/json.js';
 
@@ -219,21 +221,28 @@ export interface TaskRepository {
   /** Changes only the given columns. False when the task does not exist. */
   update(id: string, fields: Partial<TaskFields>): boolean;
   replaceSubTasks(id: string, subTasks: readonly SubTaskInput[]): void;
+  /** The task's state and start date, undefined when the task does not exist. */
+  lifecycle(id: string): TaskLifecycle | undefined;
   /**
    * Stores a report and applies it to the named subtask (appending one when the task has none of that name) and
-   * to the task's live fields. False when the task does not exist.
+   * to the task's live fields, moving its state and start date when `moves` says so. False when the task does not
+   * exist.
    */
-  applyProgress(id: string, report: ProgressReport, now: number): boolean;
+  applyProgress(id: string, report: ProgressReport, now: number, moves?: Partial<TaskLifecycle>): boolean;
   delete(id: string): boolean;
-  deleteAll(): void;
   listSamples(id: string): ProgressSample[];
-  transaction<T>(fn: () => T): T;
+}
+
+export interface TaskLifecycle {
+  readonly state: string | null;
+  readonly start_date: Int64Value | null;
 }
 
 export function createTaskRepository(db: Db): TaskRepository {
   const selectTask = db.prepare('SELECT * FROM tasks WHERE id = ?').safeIntegers(true);
   const selectSubTasks = db.prepare('SELECT * FROM sub_tasks WHERE task_id = ? ORDER BY id').safeIntegers(true);
   const selectExists = db.prepare('SELECT 1 FROM tasks WHERE id = ?').pluck();
+  const selectLifecycle = db.prepare('SELECT state, start_date FROM tasks WHERE id = ?').safeIntegers(true);
   const deleteTask = db.prepare('DELETE FROM tasks WHERE id = ?');
   const insertTask = db.prepare(
     `INSERT INTO tasks (id, ${ALL_COLUMNS.join(', ')}) VALUES (@id, ${ALL_COLUMNS.map((c) => `@${c}`).join(', ')})`,
@@ -248,9 +257,10 @@ export function createTaskRepository(db: Db): TaskRepository {
   );
   // Positional parameters: this runs on every report, and binding by name costs more.
   const insertSample = db.prepare(
-    `INSERT INTO progress_samples (task_id, received_at, subtask_name, progress, replicatesize, totalsize,
+    `INSERT INTO progress_samples (task_id, seq, received_at, subtask_name, progress, replicatesize, totalsize,
        process_trace, ${REPORT_OPTIONAL.join(', ')})
-     VALUES (${Array.from({ length: 7 + REPORT_OPTIONAL.length }, () => '?').join(', ')})`,
+     VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM progress_samples WHERE task_id = ?),
+       ${Array.from({ length: 6 + REPORT_OPTIONAL.length }, () => '?').join(', ')})`,
   );
   // The latest subtask of that name: progress, trace and speed as reported; started on its first report, ended
   // while it stands at 100.
@@ -264,7 +274,7 @@ export function createTaskRepository(db: Db): TaskRepository {
      WHERE task_id = @task_id
        AND id = (SELECT MAX(id) FROM sub_tasks WHERE task_id = @task_id AND name = @subtask_name)`,
   );
-  // Live figures follow the latest report; the first report starts a READY task.
+  // Live figures follow the latest report; state and start date only when the service says they change.
   const updateTaskProgress = db.prepare(
     `UPDATE tasks SET
        migrate_speed = COALESCE(@migrate_speed, migrate_speed),
@@ -278,8 +288,8 @@ export function createTaskRepository(db: Db): TaskRepository {
        total_disk_io = COALESCE(@total_disk_io, total_disk_io),
        agent_disk_io = COALESCE(@agent_disk_io, agent_disk_io),
        need_migration_test = COALESCE(@need_migration_test, need_migration_test),
-       start_date = CASE WHEN state = 'READY' THEN COALESCE(start_date, @now) ELSE start_date END,
-       state = CASE WHEN state = 'READY' THEN 'RUNNING' ELSE state END
+       start_date = COALESCE(@start_date, start_date),
+       state = COALESCE(@state, state)
      WHERE id = @task_id`,
   );
   const selectSamples = db.prepare('SELECT * FROM progress_samples WHERE task_id = ? ORDER BY seq').safeIntegers(true);
@@ -357,19 +367,6 @@ export function createTaskRepository(db: Db): TaskRepository {
     });
   }
 
-  const put = db.transaction((id: string, fields: Partial<TaskFields>, subTasks: readonly SubTaskInput[]) => {
-    deleteTask.run(id);
-    const params: Record<string, unknown> = { id };
-    for (const column of ALL_COLUMNS) params[column] = toSql(column, fields[column]);
-    insertTask.run(params);
-    insertSubTasks(id, subTasks);
-  });
-
-  const replaceSubTasks = db.transaction((id: string, subTasks: readonly SubTaskInput[]) => {
-    deleteSubTasks.run(id);
-    insertSubTasks(id, subTasks);
-  });
-
   return {
     find(id) {
       const row = selectTask.get(id) as Record<string, unknown> | undefined;
@@ -394,7 +391,16 @@ export function createTaskRepository(db: Db): TaskRepository {
     },
 
     put(id, fields, subTasks) {
-      put(id, fields, subTasks);
+      deleteTask.run(id);
+      const params: Record<string, unknown> = { id };
+      for (const column of ALL_COLUMNS) params[column] = toSql(column, fields[column]);
+      insertTask.run(params);
+      insertSubTasks(id, subTasks);
+    },
+
+    lifecycle(id) {
+      const row = selectLifecycle.get(id) as { state: string | null; start_date: bigint | null } | undefined;
+      return row && { state: row.state, start_date: int(row.start_date) };
     },
 
     update(id, fields) {
@@ -426,13 +432,16 @@ export function createTaskRepository(db: Db): TaskRepository {
     },
 
     replaceSubTasks(id, subTasks) {
-      replaceSubTasks(id, subTasks);
+      deleteSubTasks.run(id);
+      insertSubTasks(id, subTasks);
     },
 
-    applyProgress(id, report, now) {
+    applyProgress(id, report, now, moves) {
       const params: Record<string, unknown> = {
         task_id: id,
         now,
+        state: moves?.state ?? null,
+        start_date: moves?.start_date ?? null,
         received_at: now,
         subtask_name: report.subtask_name,
         progress: report.progress,
@@ -446,6 +455,7 @@ export function createTaskRepository(db: Db): TaskRepository {
       }
       if (updateTaskProgress.run(params).changes === 0) return false;
       insertSample.run(
+        id,
         id,
         now,
         report.subtask_name,
@@ -474,16 +484,8 @@ export function createTaskRepository(db: Db): TaskRepository {
       return deleteTask.run(id).changes > 0;
     },
 
-    deleteAll() {
-      db.exec('DELETE FROM progress_samples; DELETE FROM sub_tasks; DELETE FROM tasks;');
-    },
-
     listSamples(id) {
       return (selectSamples.all(id) as Record<string, unknown>[]).map(rowToSample);
-    },
-
-    transaction(fn) {
-      return db.transaction(fn)();
     },
   };
 }

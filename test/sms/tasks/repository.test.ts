@@ -65,9 +65,12 @@ describe('task repository', () => {
     expect(repo.update('missing', { name: 'x' })).toBe(false);
   });
 
-  it('applies a progress report: sample, subtask and live fields, READY → RUNNING once', () => {
+  it('applies a progress report: sample, subtask and live fields, and the state and start date it is told', () => {
     repo.put('t1', { state: 'READY', create_date: 1 }, [{ id: 5, name: 'MIGRATE_LINUX_BLOCK', progress: 0 }]);
-    expect(repo.applyProgress('t1', { ...report, migrate_speed: 12.5, remain_time: 60 }, 1000)).toBe(true);
+    expect(repo.lifecycle('t1')).toEqual({ state: 'READY', start_date: null });
+    expect(repo.lifecycle('missing')).toBeUndefined();
+    const moves = { state: 'RUNNING', start_date: 1000 };
+    expect(repo.applyProgress('t1', { ...report, migrate_speed: 12.5, remain_time: 60 }, 1000, moves)).toBe(true);
     let task = repo.find('t1');
     expect(task?.state).toBe('RUNNING');
     expect(task?.start_date).toBe(1000);
@@ -134,13 +137,6 @@ describe('task repository', () => {
     repo.applyProgress('t1', report, 1);
     expect(repo.delete('t1')).toBe(true);
     expect(repo.delete('t1')).toBe(false);
-    expect([rowCount(db, 'tasks'), rowCount(db, 'sub_tasks'), rowCount(db, 'progress_samples')]).toEqual([0, 0, 0]);
-  });
-
-  it('deleteAll empties every table', () => {
-    repo.put('t1', {}, [{ id: 1 }]);
-    repo.applyProgress('t1', report, 1);
-    repo.deleteAll();
     expect([rowCount(db, 'tasks'), rowCount(db, 'sub_tasks'), rowCount(db, 'progress_samples')]).toEqual([0, 0, 0]);
   });
 

@@ -1,0 +1,118 @@
+// The mock's object graph in plain TypeScript: the write queue, repositories and services, the journal, fault rules
+// and the clock. No Fastify here: the HTTP layer is one user of the core; startMock()'s helpers (and anything that
+// drives tasks without HTTP) use the same objects.
+
+import { createTaskAdmin, type TaskAdmin, type TaskDocument } from './control/admin.js';
+import { FaultRules } from './control/faults.js';
+import { Journal } from './control/journal.js';
+import { StartRuleError, type StartState } from './control/start.js';
+import type { Db } from './db/sqlite.js';
+import { createWriteQueue, type StoreLog, type WriteQueue } from './db/write-queue.js';
+import { type Clock, MockClock } from './lib/clock.js';
+import { ApiError } from './lib/errors.js';
+import { operationIds } from './schemas/generated/operations.js';
+import { createTaskRenderer } from './schemas/index.js';
+import { createTaskBodies, type LiveFields } from './sms/tasks/render.js';
+import { createTaskRepository } from './sms/tasks/repository.js';
+import { createTaskService, type TaskService } from './sms/tasks/service.js';
+
+export interface CoreConfig {
+  /** Create a READY task for an unknown id on UpdateTask and progress reports instead of answering 404. */
+  readonly autoCreate: boolean;
+  /** How many requests the journal keeps. */
+  readonly journalSize: number;
+  /** Bytes the journal's entries may take. */
+  readonly journalBytes: number;
+}
+
+export interface CoreOptions {
+  readonly config: CoreConfig;
+  readonly db: Db;
+  /** Where the mock clock takes its time from while running; the system clock when omitted. */
+  readonly clock?: Clock | undefined;
+  /** Tasks put in at start and put back by every reset. */
+  readonly seed?: readonly TaskDocument[] | undefined;
+  /** Fault rules and clock in force at start and put back by every reset. */
+  readonly start?: StartState | undefined;
+  /** Where the store reports turning unhealthy and back. */
+  readonly log?: StoreLog | undefined;
+  /** Task fields computed when a task is read, from the clock. */
+  readonly live?: LiveFields | undefined;
+}
+
+export interface Core {
+  readonly db: Db;
+  readonly clock: MockClock;
+  /** Every write goes through it; its health() is the store's. */
+  readonly writes: WriteQueue;
+  /** The emulated operations' rules. */
+  readonly tasks: TaskService;
+  /** The mock's own task administration (seeds, raw put and delete, samples). */
+  readonly admin: TaskAdmin;
+  readonly journal: Journal;
+  readonly faults: FaultRules;
+  /**
+   * Puts the start state in force (clock, fault rules) and the seed in; stored tasks stay. Throws StartRuleError
+   * for a fault rule the rules refuse.
+   */
+  start(): Promise<void>;
+  /**
+   * Back to the state at start: every table emptied and the seed put back, journal emptied, fault rules and clock as
+   * the start state gives them (no rules, the system's time, when it gives none).
+   */
+  reset(): Promise<void>;
+}
+
+export function createCore({ config, db, clock: source, seed = [], start = {}, log, live }: CoreOptions): Core {
+  const clock = new MockClock(source);
+  const writes = createWriteQueue(db, log ? { log } : {});
+  const repository = createTaskRepository(db);
+  const tasks = createTaskService({
+    tasks: repository,
+    writes,
+    clock,
+    body: createTaskBodies({ tasks: repository, writes, clock, render: createTaskRenderer(), live }),
+    autoCreate: config.autoCreate,
+  });
+  const admin = createTaskAdmin({ db, tasks: repository, writes, clock });
+  // What journal filters and fault rules may name: the emulated operations, from the registry.
+  const operations = new Set<string>(operationIds);
+  const journal = new Journal(config.journalSize, { maxBytes: config.journalBytes, operations });
+  const faults = new FaultRules(operations);
+
+  const applyStart = (): void => {
+    if (start.clockAt !== undefined) clock.set(start.clockAt);
+    if (start.clockFrozen) clock.freeze();
+    (start.faults ?? []).forEach((rule, index) => {
+      try {
+        faults.add(rule);
+      } catch (error) {
+        throw new StartRuleError(index, error instanceof ApiError ? (error.detail ?? error.message) : String(error));
+      }
+    });
+  };
+  // The seed goes in after the clock is set: its default dates come from the clock.
+  const putSeed = (): Promise<void> => (seed.length > 0 ? admin.putTasks(seed) : Promise.resolve());
+
+  return {
+    db,
+    clock,
+    writes,
+    tasks,
+    admin,
+    journal,
+    faults,
+    async start() {
+      applyStart();
+      await putSeed();
+    },
+    async reset() {
+      faults.reset();
+      clock.reset();
+      applyStart();
+      await admin.emptyStore();
+      await putSeed();
+      journal.reset();
+    },
+  };
+}

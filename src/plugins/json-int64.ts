@@ -1,0 +1,47 @@
+// JSON bodies with int64 kept exact. The body is parsed with JSON.parse unless it has a run of 16+ digits; then it is
+// re-parsed losslessly and every integer beyond 2^53 becomes a bigint. Ajv knows no bigint, so validation runs on
+// stand-ins (2^53 for an in-range value, 1e300 for one beyond int64) and the bigints are put back before the handler.
+// The stand-ins are sound because any bound below 2^53 rejects an in-range bigint, which is right: a field with such
+// a bound cannot hold it; and 1e300 fails every bound an int64 has.
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { ApiError } from '../lib/errors.js';
+import { JsonRefusedError, mayHoldInt64, parseJson, restoreInt64, standInInt64 } from '../lib/json.js';
+import { stateOf } from './request-state.js';
+
+export interface JsonInt64Options {
+  /** Keep the raw body on the request (signature verification hashes it). */
+  readonly keepRawBody: boolean;
+}
+
+async function jsonInt64(app: FastifyInstance, { keepRawBody }: JsonInt64Options): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
+    const buffer = raw as Buffer;
+    const state = stateOf(request);
+    if (keepRawBody) state.rawBody = buffer;
+    if (buffer.length === 0) return done(null, undefined);
+    const text = buffer.toString('utf8');
+    state.bodyText = text;
+    const longDigits = mayHoldInt64(text);
+    let value: unknown;
+    try {
+      value = parseJson(text, longDigits);
+    } catch (error) {
+      if (error instanceof JsonRefusedError) return done(new ApiError('invalidParameter', error.message), undefined);
+      return done(new ApiError('malformedBody'), undefined);
+    }
+    if (longDigits) {
+      const fixups = standInInt64(value);
+      if (fixups.length > 0) state.int64Fixups = fixups;
+    }
+    done(null, value);
+  });
+  app.addHook('preHandler', (request, _reply, done) => {
+    const fixups = stateOf(request).int64Fixups;
+    if (fixups !== null) restoreInt64(fixups);
+    done();
+  });
+}
+
+export default fp(jsonInt64, { name: 'json-int64', dependencies: ['request-state'] });

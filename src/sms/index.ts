@@ -1,0 +1,16 @@
+// The emulated SMS v3 API: the gateway's behaviour in front (authentication, fault rules), then each resource's
+// routes. A new resource is one register() line here.
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../core.js';
+import gateway, { type GatewayOptions } from '../gateway/index.js';
+import { taskRoutes } from './tasks/routes.js';
+
+export interface SmsOptions extends Omit<GatewayOptions, 'clock' | 'faults' | 'journal'> {
+  readonly core: Core;
+}
+
+export async function sms(app: FastifyInstance, { core, credentials, closing }: SmsOptions): Promise<void> {
+  const { clock, faults, journal, tasks } = core;
+  await app.register(gateway, { credentials, clock, faults, journal, closing });
+  await app.register(taskRoutes, { tasks });
+}

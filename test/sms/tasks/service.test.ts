@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Core, createCore } from '../../../src/core.js';
+import { type Db, openDatabase } from '../../../src/db/database.js';
+import { parseJson } from '../../../src/lib/json.js';
+import type { UpdateTaskSpeedBody } from '../../../src/schemas/index.js';
+import type { LiveFields } from '../../../src/sms/tasks/render.js';
+import { TASK_STATES, TRANSITIONS, transition } from '../../../src/sms/tasks/state-machine.js';
+import { progressReport as fixture, sampleTask, TestClock } from '../../helpers.js';
+
+const progressReport = (changes: Parameters<typeof fixture>[0] = {}) => fixture(changes) as UpdateTaskSpeedBody;
+
+let db: Db;
+let clock: TestClock;
+const build = (live?: LiveFields): Core =>
+  createCore({
+    config: { autoCreate: false, journalSize: 10, journalBytes: 1 << 20 },
+    db,
+    clock,
+    seed: [sampleTask('task-1')],
+    live,
+  });
+beforeEach(() => {
+  db = openDatabase({ path: ':memory:' });
+  clock = new TestClock();
+});
+afterEach(() => db.close());
+
+const show = (core: Core, id = 'task-1') => parseJson(core.tasks.showTask(id)) as Record<string, unknown>;
+
+describe('task state machine', () => {
+  it('moves READY to RUNNING on the first report, stamping the start date, and nothing else on a report', () => {
+    expect(transition('READY', 'progress')).toEqual({ to: 'RUNNING', stamps: ['start_date'] });
+    for (const state of TASK_STATES.filter((s) => s !== 'READY')) expect(transition(state, 'progress')).toBeUndefined();
+    expect(transition(null, 'progress')).toBeUndefined();
+    expect(transition('NOT_A_STATE', 'progress')).toBeUndefined();
+    // Every row names states the API knows.
+    for (const [from, events] of Object.entries(TRANSITIONS)) {
+      expect(TASK_STATES).toContain(from);
+      for (const move of Object.values(events ?? {})) expect(TASK_STATES).toContain(move?.to);
+    }
+  });
+
+  it('the service applies the table: a report starts a READY task once, keeping the first start date', async () => {
+    const core = build();
+    await core.start();
+    await core.tasks.reportProgress('task-1', progressReport());
+    expect(show(core)).toMatchObject({ state: 'RUNNING', start_date: clock.current });
+    const first = clock.current;
+    clock.advance(5000);
+    await core.tasks.reportProgress('task-1', progressReport({ progress: 20 }));
+    expect(show(core)).toMatchObject({ state: 'RUNNING', start_date: first });
+  });
+
+  it('a report to a task in another state changes its figures, not its state', async () => {
+    const core = build();
+    await core.start();
+    await core.admin.putTasks([{ ...sampleTask('task-1'), state: 'ABORT', start_date: null }]);
+    await core.tasks.reportProgress('task-1', progressReport({ migrate_speed: 7.5 }));
+    expect(show(core)).toMatchObject({ state: 'ABORT', start_date: null, migrate_speed: 7.5 });
+  });
+});
+
+describe('ShowTask bodies', () => {
+  it('are kept between commits and never served stale: any commit makes every kept body current again', async () => {
+    const core = build();
+    await core.start();
+    await core.admin.putTasks([sampleTask('task-2')]);
+    const before = core.tasks.showTask('task-1');
+    expect(core.tasks.showTask('task-1')).toBe(before);
+    // A write straight to the table through the queue, as a later resource's service would make it.
+    await core.writes.run(() => db.prepare("UPDATE tasks SET name = 'renamed' WHERE id = 'task-1'").run());
+    expect(show(core).name).toBe('renamed');
+    await core.tasks.updateTask('task-2', { name: 'other' });
+    expect(show(core, 'task-2').name).toBe('other');
+  });
+
+  it('lay fields computed from the clock over the kept body: moving the clock changes them', async () => {
+    const live: LiveFields = (task, now) =>
+      task.state === 'RUNNING' && typeof task.estimate_complete_time === 'number'
+        ? { remain_seconds: Math.max(0, Math.ceil((task.estimate_complete_time - now) / 1000)) }
+        : undefined;
+    const core = build(live);
+    await core.start();
+    await core.tasks.reportProgress('task-1', progressReport({ remain_time: 600 }));
+    expect(show(core).remain_seconds).toBe(600);
+    clock.advance(60_000);
+    expect(show(core).remain_seconds).toBe(540);
+    clock.advance(10 * 60_000);
+    expect(show(core).remain_seconds).toBe(0);
+    // A task the function leaves alone is served as kept.
+    await core.admin.putTasks([{ ...sampleTask('task-2'), remain_seconds: 5 }]);
+    expect(show(core, 'task-2').remain_seconds).toBe(5);
+  });
+
+  it('answer 404 for a task that is gone, even if its body was kept', async () => {
+    const core = build();
+    await core.start();
+    core.tasks.showTask('task-1');
+    await core.admin.deleteTask('task-1');
+    expect(() => core.tasks.showTask('task-1')).toThrow('The migration task does not exist: task-1');
+  });
+});
+
+describe('reset', () => {
+  it('empties the store, puts the seed back, and leaves no kept body behind', async () => {
+    const core = build();
+    await core.start();
+    await core.tasks.updateTask('task-1', { name: 'changed' });
+    await core.admin.putTasks([sampleTask('task-9')]);
+    expect(show(core).name).toBe('changed');
+    await core.reset();
+    expect(show(core).name).toBe(sampleTask('task-1').name);
+    expect(() => core.tasks.showTask('task-9')).toThrow('The migration task does not exist: task-9');
+  });
+});
