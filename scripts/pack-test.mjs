@@ -147,6 +147,16 @@ try {
     run('npm', ['rebuild', 'better-sqlite3'], { cwd: project, timeout: 8 * MINUTE });
   }
 
+  step = 'declarations';
+  // Augmenting Fastify's types from the package would change every consumer's own FastifyRequest/FastifyInstance.
+  const declarations = join(project, 'node_modules', 'sms-mock', 'dist');
+  const augmenting = readdirSync(declarations, { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith('.d.ts'))
+    .filter((file) => /declare module ['"]fastify['"]/.test(readFileSync(join(declarations, file), 'utf8')));
+  if (augmenting.length > 0) fail(`declarations augment Fastify's types: ${augmenting.join(', ')}`);
+  log('no declaration augments Fastify');
+
   step = 'type-check';
   writeFileSync(
     join(project, 'tsconfig.json'),
@@ -173,6 +183,19 @@ try {
     join(project, 'consumer.ts'),
     `// A project's test code, using sms-mock by its package name.
 import { type JournalEntry, type MockOptions, type SmsMock, startMock } from 'sms-mock';
+
+// The project's own Fastify app decorates its requests as fastify-raw-body does: sms-mock's declarations must not
+// have declared these names already (with skipLibCheck off, two declarations of different types fail the build).
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: string | Buffer;
+    startedAt: Date;
+  }
+  interface FastifyInstance {
+    mock: { project: string };
+    store: string;
+  }
+}
 
 const options: MockOptions = { seed: [{ id: 'task-1', name: 'web-01', state: 'READY' }] };
 const sms: SmsMock = await startMock(options);

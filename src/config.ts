@@ -1,6 +1,7 @@
 // Settings from command-line flags, each with an SMS_MOCK_* environment twin (flags win).
 import { parseArgs } from 'node:util';
 import { CLOCK_MAX, CLOCK_MIN } from './lib/clock.js';
+import { operationIds } from './schemas/generated/operations.js';
 
 export interface Config {
   readonly host: string;
@@ -57,7 +58,7 @@ export const DEFAULTS: Config = {
 
 export const USAGE = `Usage: sms-mock [options]
 
-Emulates the Huawei Cloud SMS v3 task API (ShowTask, UpdateTask, UpdateTaskSpeed) on a SQLite database.
+Emulates the Huawei Cloud SMS v3 API (${operationIds.join(', ')}) on a SQLite database.
 
 Options (each also read from the environment variable shown):
   --host HOST           address to listen on (SMS_MOCK_HOST, default 127.0.0.1)
