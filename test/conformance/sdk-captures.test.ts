@@ -1,9 +1,9 @@
 // Replays every request the official Python SDK sent (test/fixtures/sdk-captures) against a server seeded with
 // the task ids they name: the server must accept what the real client sends, signed or not.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseSdkDate } from '../../src/gateway/auth.js';
-import { CAPTURE_AK, CAPTURE_SK, type Capture, captureTaskId, header, loadCaptures } from '../captures.js';
-import { buildTestApp, rowCount, sampleTask, type TestApp, TestClock } from '../helpers.js';
+import { CAPTURE_AK, CAPTURE_SK, type Capture, captureTaskId, header, loadCaptures } from '../helpers/captures.js';
+import { api, rowCount, sampleTask, type TestApp, useTestApp } from '../helpers.js';
 
 const captures = loadCaptures();
 const operation = (c: Capture): 'ShowTask' | 'UpdateTask' | 'UpdateTaskSpeed' | 'other' => {
@@ -13,29 +13,18 @@ const operation = (c: Capture): 'ShowTask' | 'UpdateTask' | 'UpdateTaskSpeed' | 
   return 'other';
 };
 const taskIds = [...new Set(captures.filter((c) => operation(c) !== 'other').map((c) => captureTaskId(c) ?? ''))];
+// Every task id a capture names, there before each test.
+const seed = taskIds.map((id) => sampleTask(id));
+const keys = new Map([[CAPTURE_AK, CAPTURE_SK]]);
 
-let t: TestApp | undefined;
-afterEach(async () => {
-  await t?.close();
-  t = undefined;
-});
+const lenient = useTestApp({}, { seed });
+const verified = useTestApp({ credentials: keys }, { seed });
 
-async function seededApp(
-  credentials: Map<string, string>,
-  clock: TestClock,
-): Promise<{ app: TestApp; shown: Map<string, unknown> }> {
-  const app = await buildTestApp({ credentials }, clock);
-  const shown = new Map<string, unknown>();
-  for (const id of taskIds) {
-    const response = await app.app.inject({
-      method: 'PUT',
-      url: `/_mock/tasks/${encodeURIComponent(id)}`,
-      payload: sampleTask(id),
-    });
-    expect(response.statusCode).toBe(200);
-    shown.set(id, response.json());
-  }
-  return { app, shown };
+/** The task as ShowTask answers it to a client with a token. */
+async function shown(t: TestApp, id: string): Promise<unknown> {
+  const response = await api(t.app, { method: 'GET', url: `/v3/tasks/${encodeURIComponent(id)}` });
+  expect(response.statusCode).toBe(200);
+  return response.json();
 }
 
 function replay(app: TestApp, capture: Capture, body = Buffer.from(capture.body_b64, 'base64')) {
@@ -48,22 +37,19 @@ function replay(app: TestApp, capture: Capture, body = Buffer.from(capture.body_
 }
 
 describe.each([
-  ['lenient authentication', false],
-  ['verified signatures', true],
-])('SDK captures, %s', (_label, verify) => {
+  ['lenient authentication', lenient],
+  ['verified signatures', verified],
+])('SDK captures, %s', (_label, app) => {
   for (const capture of captures) {
     it(`${capture.file}`, async () => {
-      const signedAt = parseSdkDate(header(capture, 'x-sdk-date') ?? '');
-      const credentials = verify ? new Map([[CAPTURE_AK, CAPTURE_SK]]) : new Map<string, string>();
-      const { app, shown } = await seededApp(credentials, new TestClock(signedAt + 30_000));
-      t = app;
+      app.clock.current = parseSdkDate(header(capture, 'x-sdk-date') ?? '') + 30_000;
       const response = await replay(app, capture);
       expect(response.statusCode).not.toBe(401);
       const id = captureTaskId(capture) ?? '';
       switch (operation(capture)) {
         case 'ShowTask':
           expect(response.statusCode).toBe(200);
-          expect(response.json()).toEqual(shown.get(id));
+          expect(response.json()).toEqual(await shown(app, id));
           break;
         case 'UpdateTask':
           expect(response.statusCode).toBe(200);
@@ -96,11 +82,11 @@ describe('SDK captures with verified signatures', () => {
   const progress = captures.find((c) => c.label.endsWith('update_task_speed_doc_example'));
   if (!progress) throw new Error('capture missing');
   const signedAt = parseSdkDate(header(progress, 'x-sdk-date') ?? '');
-  const keys = new Map([[CAPTURE_AK, CAPTURE_SK]]);
+  const otherKey = useTestApp({ credentials: new Map([['OTHER', 'x']]) }, { seed });
 
   it('refuses a body changed after signing, storing nothing', async () => {
-    const { app } = await seededApp(keys, new TestClock(signedAt));
-    t = app;
+    const app = verified;
+    app.clock.current = signedAt;
     const tampered = Buffer.from(progress.body_text.replace('"totalsize": 100000', '"totalsize": 100001'));
     const response = await replay(app, progress, tampered);
     expect(response.statusCode).toBe(401);
@@ -112,17 +98,33 @@ describe('SDK captures with verified signatures', () => {
     expect(rowCount(app.db, 'progress_samples')).toBe(0);
   });
 
-  it('refuses a replay more than 15 minutes after signing', async () => {
-    const { app } = await seededApp(keys, new TestClock(signedAt + 16 * 60_000));
-    t = app;
-    expect((await replay(app, progress)).statusCode).toBe(401);
-  });
-
-  it('refuses an unknown access key', async () => {
-    const { app } = await seededApp(new Map([['OTHER', 'x']]), new TestClock(signedAt));
-    t = app;
+  it('refuses a replay more than 15 minutes after signing, storing nothing', async () => {
+    const app = verified;
+    app.clock.current = signedAt + 16 * 60_000;
     const response = await replay(app, progress);
     expect(response.statusCode).toBe(401);
-    expect(response.json().error_msg).toBe('Incorrect IAM authentication information: Get secretKey failed');
+    // The wall clock is years away from the capture's date too: the message names both clocks' times.
+    const mockTime = new Date(signedAt + 16 * 60_000).toISOString().replace('.000Z', 'Z');
+    const message =
+      `^Incorrect IAM authentication information: X-Sdk-Date ${header(progress, 'x-sdk-date')} is more than ` +
+      `15 minutes from the server's time \\(${mockTime} or \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\)$`;
+    expect(response.json()).toEqual({
+      error_code: 'APIGW.0301',
+      error_msg: expect.stringMatching(new RegExp(message)),
+      request_id: response.headers['x-request-id'],
+    });
+    expect(rowCount(app.db, 'progress_samples')).toBe(0);
+  });
+
+  it('refuses an unknown access key, storing nothing', async () => {
+    otherKey.clock.current = signedAt;
+    const response = await replay(otherKey, progress);
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toEqual({
+      error_code: 'APIGW.0301',
+      error_msg: 'Incorrect IAM authentication information: Get secretKey failed',
+      request_id: response.headers['x-request-id'],
+    });
+    expect(rowCount(otherKey.db, 'progress_samples')).toBe(0);
   });
 });

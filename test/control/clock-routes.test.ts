@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { api, buildTestApp, sampleTask, type TestApp } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import { api, type JournalBody, json, progressReport, type SampleBody, sampleTask, useTestApp } from '../helpers.js';
 
-let t: TestApp;
-beforeEach(async () => {
-  t = await buildTestApp();
-});
-afterEach(() => t.close());
+const t = useTestApp();
 
 const setClock = (payload: object) => t.app.inject({ method: 'PUT', url: '/_mock/clock', payload });
 const T = Date.UTC(2030, 0, 2, 3, 4, 5);
@@ -43,14 +39,7 @@ describe('/_mock/clock', () => {
     await setClock({ time: '2030-01-02T03:04:05Z', frozen: true });
     const { create_date: _ignored, ...task } = sampleTask('task-1');
     await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-1', payload: task });
-    const report = {
-      subtask_name: 'MIGRATE_LINUX_BLOCK',
-      progress: 40,
-      replicatesize: 40,
-      totalsize: 100,
-      process_trace: 'copying',
-      remain_time: 60,
-    };
+    const report = progressReport({ remain_time: 60 });
     expect((await api(t.app, { method: 'PUT', url: '/v3/tasks/task-1/progress', payload: report })).statusCode).toBe(
       200,
     );
@@ -69,15 +58,14 @@ describe('/_mock/clock', () => {
       estimate_complete_time: T + 90_000 + 60_000,
       subtask: [T, T + 90_000],
     });
-    const { samples } = (await t.app.inject({ method: 'GET', url: '/_mock/tasks/task-1/progress' })).json();
-    expect(samples.map((s: { received_at: number }) => s.received_at)).toEqual([T, T + 90_000]);
-    const { requests } = (
-      await t.app.inject({ method: 'GET', url: '/_mock/requests?operation=UpdateTaskSpeed' })
-    ).json();
-    expect(requests.map((r: { time: string }) => r.time)).toEqual([
-      '2030-01-02T03:04:05.000Z',
-      '2030-01-02T03:05:35.000Z',
-    ]);
+    const { samples } = json<{ samples: SampleBody[] }>(
+      await t.app.inject({ method: 'GET', url: '/_mock/tasks/task-1/progress' }),
+    );
+    expect(samples.map((s) => s.received_at)).toEqual([T, T + 90_000]);
+    const { requests } = json<JournalBody>(
+      await t.app.inject({ method: 'GET', url: '/_mock/requests?operation=UpdateTaskSpeed' }),
+    );
+    expect(requests.map((r) => r.time)).toEqual(['2030-01-02T03:04:05.000Z', '2030-01-02T03:05:35.000Z']);
   });
 
   it('refuses an empty, unknown or malformed change', async () => {

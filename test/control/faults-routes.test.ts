@@ -1,23 +1,21 @@
 import { request as httpRequest } from 'node:http';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type SmsMock, startMock } from '../../src/testing.js';
-import { api, buildTestApp, rowCount, sampleTask, type TestApp } from '../helpers.js';
+import {
+  api,
+  dbSnapshot,
+  type JournalBody,
+  json,
+  progressReport,
+  rowCount,
+  sampleTask,
+  useTestApp,
+} from '../helpers.js';
 
-const report = {
-  subtask_name: 'MIGRATE_LINUX_BLOCK',
-  progress: 40,
-  replicatesize: 4000,
-  totalsize: 10000,
-  process_trace: 'copying',
-};
+const report = progressReport();
 
 describe('/_mock/faults over inject', () => {
-  let t: TestApp;
-  beforeEach(async () => {
-    t = await buildTestApp();
-    await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-1', payload: sampleTask('task-1') });
-  });
-  afterEach(() => t.close());
+  const t = useTestApp({}, { seed: [sampleTask('task-1')] });
 
   const addFault = async (rule: unknown) => {
     const response = await t.app.inject({ method: 'POST', url: '/_mock/faults', payload: rule as object });
@@ -172,7 +170,8 @@ describe('/_mock/faults over inject', () => {
     expect((await api(t.app, { method: 'GET', url: '/v3/tasks/task-1' })).statusCode).toBe(200);
   });
 
-  it('answers a custom error as given', async () => {
+  it('answers a custom error as given, storing nothing', async () => {
+    const before = dbSnapshot(t.db);
     await addFault({
       effect: {
         type: 'error',
@@ -185,6 +184,11 @@ describe('/_mock/faults over inject', () => {
     const response = await api(t.app, { method: 'PUT', url: '/v3/tasks/task-1', payload: { name: 'x' } });
     expect([response.statusCode, response.headers['retry-after']]).toEqual([409, '7']);
     expect(response.json()).toEqual({ error_code: 'SMS.1039', error_msg: 'Only paused tasks can be resumed' });
+    expect(dbSnapshot(t.db)).toEqual(before);
+    const { requests } = json<JournalBody>(await t.app.inject({ method: 'GET', url: '/_mock/requests' }));
+    expect(requests.map((r) => [r.operation, r.status, r.fault])).toEqual([
+      ['UpdateTask', 409, { rule: 'fault-1', effect: 'error' }],
+    ]);
   });
 
   it('a faulted progress report stores no sample and changes no task; the journal shows the rule', async () => {
@@ -199,10 +203,10 @@ describe('/_mock/faults over inject', () => {
     expect(passed.statusCode).toBe(200);
     expect(rowCount(t.db, 'progress_samples')).toBe(1);
 
-    const { requests } = (
-      await t.app.inject({ method: 'GET', url: '/_mock/requests?operation=UpdateTaskSpeed' })
-    ).json();
-    expect(requests.map((r: Record<string, unknown>) => [r.status, r.fault])).toEqual([
+    const { requests } = json<JournalBody>(
+      await t.app.inject({ method: 'GET', url: '/_mock/requests?operation=UpdateTaskSpeed' }),
+    );
+    expect(requests.map((r) => [r.status, r.fault])).toEqual([
       [503, { rule: 'fault-1', effect: 'error' }],
       [200, null],
     ]);
@@ -225,8 +229,8 @@ describe('/_mock/faults over inject', () => {
         'response destroyed before completion',
       );
     }
-    const { requests } = (await t.app.inject({ method: 'GET', url: '/_mock/requests' })).json();
-    expect(requests.map((r: Record<string, unknown>) => [r.status, (r.fault as { effect: string }).effect])).toEqual([
+    const { requests } = json<JournalBody>(await t.app.inject({ method: 'GET', url: '/_mock/requests' }));
+    expect(requests.map((r) => [r.status, r.fault?.effect])).toEqual([
       [null, 'drop'],
       [null, 'empty'],
     ]);
@@ -253,25 +257,38 @@ describe('/_mock/faults over inject', () => {
   it('does not touch the control API', async () => {
     await addFault({ path: '/_mock/health', effect: { type: 'error', preset: 'internal' } });
     await addFault({ effect: { type: 'error', preset: 'internal' } });
-    expect((await t.app.inject({ method: 'GET', url: '/_mock/health' })).statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'GET', url: '/_mock/tasks/task-1/progress' })).statusCode).toBe(200);
+    const health = await t.app.inject({ method: 'GET', url: '/_mock/health' });
+    expect([health.statusCode, health.json()]).toEqual([
+      200,
+      { status: 'ok', version: expect.any(String), uptime_ms: expect.any(Number), store: { ok: true } },
+    ]);
+    const samples = await t.app.inject({ method: 'GET', url: '/_mock/tasks/task-1/progress' });
+    expect([samples.statusCode, samples.json()]).toEqual([200, { samples: [] }]);
+    const reset = await t.app.inject({ method: 'POST', url: '/_mock/reset' });
+    expect([reset.statusCode, reset.body]).toEqual([204, '']);
+    // Neither rule was even tried; the reset then cleared them as it should.
+    expect((await t.app.inject({ method: 'GET', url: '/_mock/faults' })).json()).toEqual({ faults: [] });
   });
 });
 
-/** One request on a fresh connection; resolves with the status or the socket error code. */
+/** One request on a fresh connection; resolves with the status and body, or the socket error code. */
 function rawRequest(
   url: string,
   method: string,
   body?: string,
-): Promise<{ status?: number; error?: string; ms: number }> {
+): Promise<{ status?: number; body?: string; error?: string; ms: number }> {
   const started = performance.now();
   return new Promise((resolve) => {
     const req = httpRequest(
       url,
       { method, agent: false, headers: { 'x-auth-token': 't', 'content-type': 'application/json' } },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode as number, ms: performance.now() - started }));
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode as number, body: text, ms: performance.now() - started }));
       },
     );
     req.on('error', (error: NodeJS.ErrnoException) =>
@@ -285,13 +302,10 @@ function rawRequest(
 describe('fault effects on the wire', () => {
   let mock: SmsMock;
   beforeAll(async () => {
-    mock = await startMock();
+    mock = await startMock({ seed: [sampleTask('task-1')] });
   });
   afterAll(() => mock.close());
-  beforeEach(async () => {
-    await mock.reset();
-    await mock.seed([sampleTask('task-1')]);
-  });
+  beforeEach(() => mock.reset());
 
   it('drop resets the connection; nothing is stored; the journal shows no status', async () => {
     mock.faults.add({ operation: 'UpdateTaskSpeed', effect: { type: 'drop' } });
@@ -315,6 +329,7 @@ describe('fault effects on the wire', () => {
     mock.faults.add({ operation: 'ShowTask', first: 1, effect: { type: 'latency', latency_ms: 300 } });
     const slow = await rawRequest(`${mock.url}/v3/tasks/task-1`, 'GET');
     expect(slow.status).toBe(200);
+    expect(JSON.parse(slow.body ?? '')).toMatchObject({ id: 'task-1', name: 'web-01' });
     expect(slow.ms).toBeGreaterThanOrEqual(290);
     const entry = mock.journal.list()[0];
     expect([entry?.status, entry?.fault]).toEqual([200, { rule: 'fault-1', effect: 'latency' }]);
@@ -325,6 +340,7 @@ describe('fault effects on the wire', () => {
     mock.faults.add({ operation: 'UpdateTaskSpeed', effect: { type: 'error', preset: 'throttled', latency_ms: 150 } });
     const result = await rawRequest(`${mock.url}/v3/tasks/task-1/progress`, 'PUT', JSON.stringify(report));
     expect(result.status).toBe(429);
+    expect(JSON.parse(result.body ?? '')).toMatchObject({ error_code: 'APIGW.0308' });
     expect(result.ms).toBeGreaterThanOrEqual(140);
     expect(mock.progress('task-1')).toEqual([]);
   });
@@ -333,15 +349,17 @@ describe('fault effects on the wire', () => {
 describe('fault delays and server close', () => {
   it('a delayed request goes on at once when the server closes, so close is not held up', async () => {
     const mock = await startMock({ seed: [sampleTask('task-1')] });
+    const shown = mock.task('task-1');
     mock.faults.add({ operation: 'ShowTask', effect: { type: 'latency', latency_ms: 60_000 } });
     const pending = rawRequest(`${mock.url}/v3/tasks/task-1`, 'GET');
-    // Let the request arrive and start its delay.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The rule counts the request when its delay starts.
+    await vi.waitFor(() => expect(mock.faults.list()[0]?.matched).toBe(1), { timeout: 5000, interval: 5 });
     const started = performance.now();
     await mock.close();
     expect(performance.now() - started).toBeLessThan(5000);
     const result = await pending;
     expect(result.status).toBe(200);
+    expect(JSON.parse(result.body ?? '')).toEqual(shown);
     expect(result.ms).toBeLessThan(10_000);
   });
 });

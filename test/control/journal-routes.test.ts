@@ -1,25 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startMock } from '../../src/testing.js';
-import { api, buildTestApp, rowCount, sampleTask, type TestApp } from '../helpers.js';
+import { api, type JournalBody, progressReport, rowCount, sampleTask, useTestApp } from '../helpers.js';
 
-let t: TestApp;
-beforeEach(async () => {
-  t = await buildTestApp({ journalSize: 4 });
-  await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-1', payload: sampleTask('task-1') });
-});
-afterEach(() => t.close());
+const t = useTestApp({ journalSize: 4 }, { seed: [sampleTask('task-1')] });
 
-const report = {
-  subtask_name: 'MIGRATE_LINUX_BLOCK',
-  progress: 40,
-  replicatesize: 4000,
-  totalsize: 9223372036854775807n,
-  process_trace: 'copying',
-};
-const progressBody = JSON.stringify(report, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)).replace(
-  '"9223372036854775807"',
-  '9223372036854775807',
-);
+const report = progressReport({ totalsize: 0 });
+// totalsize beyond 2^53, written as the digits an agent sends.
+const progressBody = JSON.stringify(report).replace('"totalsize":0', '"totalsize":9223372036854775807');
 const sendReport = (id = 'task-1') =>
   api(t.app, {
     method: 'PUT',
@@ -30,7 +17,7 @@ const sendReport = (id = 'task-1') =>
 const journal = async (query = '') => {
   const response = await t.app.inject({ method: 'GET', url: `/_mock/requests${query}` });
   expect(response.statusCode).toBe(200);
-  return response.json();
+  return response.json() as JournalBody;
 };
 
 describe('GET /_mock/requests', () => {
@@ -73,7 +60,7 @@ describe('GET /_mock/requests', () => {
     await api(t.app, { method: 'GET', url: '/v3/elsewhere?x=1' });
     await t.app.inject({ method: 'GET', url: '/_mock/health' });
     const { requests } = await journal();
-    expect(requests.map((r: Record<string, unknown>) => [r.operation, r.task_id, r.status, r.path, r.query])).toEqual([
+    expect(requests.map((r) => [r.operation, r.task_id, r.status, r.path, r.query])).toEqual([
       ['ShowTask', 'nope', 404, '/v3/tasks/nope', null],
       ['ShowTask', 'task-1', 401, '/v3/tasks/task-1', null],
       [null, null, 404, '/v3/elsewhere', 'x=1'],
@@ -85,7 +72,7 @@ describe('GET /_mock/requests', () => {
     await api(t.app, { method: 'GET', url: '/v3/tasks/task-1' });
     await api(t.app, { method: 'GET', url: '/v3/tasks/other' });
     expect(await journal('?count=true')).toEqual({ count: 4 });
-    expect((await journal()).requests.map((r: { seq: number }) => r.seq)).toEqual([2, 3, 4, 5]);
+    expect((await journal()).requests.map((r) => r.seq)).toEqual([2, 3, 4, 5]);
     expect(await journal('?operation=UpdateTaskSpeed&count=true')).toEqual({ count: 2 });
     expect(await journal('?method=get&status=4xx&count=true')).toEqual({ count: 1 });
     expect(await journal('?task_id=task-1&status=200&count=true')).toEqual({ count: 3 });
@@ -93,7 +80,7 @@ describe('GET /_mock/requests', () => {
     t.clock.advance(1000);
     await api(t.app, { method: 'GET', url: '/v3/tasks/task-1' });
     const since = new Date(t.clock.now()).toISOString();
-    expect((await journal(`?since=${since}`)).requests.map((r: { seq: number }) => r.seq)).toEqual([6]);
+    expect((await journal(`?since=${since}`)).requests.map((r) => r.seq)).toEqual([6]);
   });
 
   it('refuses a bad filter in the vendor error shape', async () => {
@@ -220,7 +207,7 @@ describe('GET /_mock/requests/wait', () => {
   it('answers a pending wait when the server closes, saying so, instead of holding the close up', async () => {
     const mock = await startMock();
     const waiting = fetch(`${mock.url}/_mock/requests/wait?count=2&timeout_ms=60000`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.waitFor(() => expect(mock.core.journal.pendingWaits).toBe(1), { timeout: 5000, interval: 5 });
     await fetch(`${mock.url}/v3/tasks/none`, { headers: { 'x-auth-token': 't' } });
     const started = performance.now();
     await mock.close();
@@ -241,8 +228,7 @@ describe('GET /_mock/requests/wait', () => {
     const waits = Array.from({ length: 1000 }, () =>
       t.app.inject({ method: 'GET', url: '/_mock/requests/wait?status=2xx&timeout_ms=60000' }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    while (kept.pendingWaits < 1000) await new Promise((resolve) => setTimeout(resolve, 20));
+    await vi.waitFor(() => expect(kept.pendingWaits).toBe(1000), { timeout: 10_000, interval: 5 });
 
     const refused = await t.app.inject({ method: 'GET', url: '/_mock/requests/wait?status=5xx&timeout_ms=60000' });
     expect(refused.statusCode).toBe(429);

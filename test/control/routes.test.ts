@@ -1,13 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { api, buildTestApp, rowCount, sampleTask, type TestApp } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import {
+  api,
+  dbSnapshot,
+  json,
+  progressReport,
+  rowCount,
+  type SampleBody,
+  sampleTask,
+  useTestApp,
+} from '../helpers.js';
 
-let t: TestApp;
-beforeEach(async () => {
-  t = await buildTestApp();
-});
-afterEach(() => t.close());
+// No seed: what these tests look at is how tasks get in and out.
+const t = useTestApp();
 
-const report = { subtask_name: 'SSL_CONFIG', progress: 1, replicatesize: 1, totalsize: 1, process_trace: '' };
+const report = progressReport({ progress: 1 });
 
 describe('/_mock control API', () => {
   it('PUT /_mock/tasks/{id} inserts, then replaces, answering the ShowTask body', async () => {
@@ -78,12 +84,16 @@ describe('/_mock control API', () => {
     await api(t.app, { method: 'PUT', url: '/v3/tasks/a/progress', payload: { ...report, progress: 2 } });
     const response = await t.app.inject({ method: 'GET', url: '/_mock/tasks/a/progress' });
     expect(response.statusCode).toBe(200);
-    const { samples } = response.json();
-    expect(samples.map((s: { progress: number; received_at: number }) => [s.progress, s.received_at])).toEqual([
+    const { samples } = json<{ samples: SampleBody[] }>(response);
+    expect(samples.map((s) => [s.progress, s.received_at])).toEqual([
       [1, t.clock.now() - 1000],
       [2, t.clock.now()],
     ]);
-    expect((await t.app.inject({ method: 'GET', url: '/_mock/tasks/zz/progress' })).statusCode).toBe(404);
+    const unknown = await t.app.inject({ method: 'GET', url: '/_mock/tasks/zz/progress' });
+    expect([unknown.statusCode, unknown.json()]).toEqual([
+      404,
+      { error_code: 'SMS.2003', error_msg: 'The migration task does not exist: zz' },
+    ]);
   });
 
   it.each([
@@ -149,7 +159,27 @@ describe('/_mock control API', () => {
     expect([rowCount(t.db, 'tasks'), rowCount(t.db, 'sub_tasks')]).toEqual([0, 0]);
   });
 
-  it('needs no credentials', async () => {
-    expect((await t.app.inject({ method: 'POST', url: '/_mock/reset' })).statusCode).toBe(204);
+  it('needs no credentials, and is not journaled', async () => {
+    const control = (method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, payload?: object) =>
+      t.app.inject({ method, url, ...(payload ? { payload } : {}) });
+    const put = await control('PUT', '/_mock/tasks/a', { name: 'no-token' });
+    expect([put.statusCode, put.json().name]).toEqual([200, 'no-token']);
+    expect(t.db.prepare('SELECT id, name FROM tasks').all()).toEqual([{ id: 'a', name: 'no-token' }]);
+    const reads: [string, unknown][] = [
+      ['/_mock/tasks/a/progress', { samples: [] }],
+      ['/_mock/faults', { faults: [] }],
+      ['/_mock/requests', { count: 0, requests: [] }],
+    ];
+    for (const [url, body] of reads) {
+      const response = await control('GET', url);
+      expect([response.statusCode, response.json()], url).toEqual([200, body]);
+    }
+    const deleted = await control('DELETE', '/_mock/tasks/a');
+    expect([deleted.statusCode, deleted.body]).toEqual([204, '']);
+    await control('PUT', '/_mock/tasks/b', {});
+    const reset = await control('POST', '/_mock/reset');
+    expect([reset.statusCode, reset.body]).toEqual([204, '']);
+    expect(Object.values(dbSnapshot(t.db)).flat()).toEqual([]);
+    expect(t.core.journal.count()).toBe(0);
   });
 });

@@ -8,9 +8,9 @@ import { isInteger, parse as parseLossless } from 'lossless-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalRequest, sign } from '../../src/gateway/auth.js';
 import { TaskDocument, UpdateTaskBody, UpdateTaskSpeedBody } from '../../src/schemas/index.js';
+import { dbSnapshot } from '../helpers.js';
 import {
   buildFuzzApp,
-  dbSnapshot,
   describeResponse,
   expectShowTaskBody,
   expectSound,

@@ -3,12 +3,10 @@
 import type { Parameters as FuzzParameters } from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import type { Db } from '../../src/db/database.js';
 import { parseJson, standInInt64 } from '../../src/lib/json.js';
 import { createChecker } from '../../src/lib/validation.js';
 import { ShowTaskResponse } from '../../src/schemas/index.js';
-import type { TaskDocument } from '../../src/control/admin.js';
-import { buildTestApp, sampleTask, type TestApp } from '../helpers.js';
+import { buildTestApp, dbSnapshot, sampleTask, type TaskFixture, type TestApp } from '../helpers.js';
 
 /** Fixed unless FUZZ_SEED says otherwise: a failure in CI replays on any machine. */
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20261125);
@@ -32,12 +30,12 @@ export function fuzzTimeout(defaultRuns: number, msPerRun = 50): number {
 export const TASK_IDS = ['task-1', 'task-2', 'task-big'] as const;
 
 /** The tasks every run starts with: two ordinary ones and one holding int64 values beyond 2^53. */
-export function seedTasks(): TaskDocument[] {
-  const big = sampleTask('task-big') as TaskDocument;
+export function seedTasks(): TaskFixture[] {
+  const big = sampleTask('task-big');
   big.create_date = 9223372036854775807n;
   big.remain_seconds = 9007199254740993n;
   big.sub_tasks = [{ id: 9007199254740993n, name: 'MIGRATE_LINUX_BLOCK', progress: 50 }];
-  return [sampleTask('task-1') as TaskDocument, sampleTask('task-2') as TaskDocument, big];
+  return [sampleTask('task-1'), sampleTask('task-2'), big];
 }
 
 export interface FuzzApp extends TestApp {
@@ -46,24 +44,9 @@ export interface FuzzApp extends TestApp {
 }
 
 export async function buildFuzzApp(config: Parameters<typeof buildTestApp>[0] = {}): Promise<FuzzApp> {
-  const t = await buildTestApp(config);
-  const restore = async () => {
-    await t.core.reset();
-    await t.core.admin.putTasks(seedTasks());
-  };
-  await restore();
-  return { ...t, restore };
-}
-
-/** Every row of every table, in rowid order, integers exact. */
-export function dbSnapshot(db: Db): Record<string, unknown[]> {
-  const tables = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-    .pluck()
-    .all() as string[];
-  return Object.fromEntries(
-    tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}" ORDER BY rowid`).safeIntegers(true).all()]),
-  );
+  // The seed is put back by every reset.
+  const t = await buildTestApp(config, undefined, { seed: seedTasks() });
+  return { ...t, restore: () => t.core.reset() };
 }
 
 /** Everything a request could change: the database, the fault rules and the clock. */

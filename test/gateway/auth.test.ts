@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/lib/errors.js';
+import { describe, expect, it } from 'vitest';
 import {
   canonicalRequest,
   checkCredentials,
@@ -10,8 +9,9 @@ import {
   stringToSign,
   verifySignature,
 } from '../../src/gateway/auth.js';
-import { CAPTURE_AK, CAPTURE_SK, captureTaskId, headerObject, loadCaptures } from '../captures.js';
-import { buildTestApp, rowCount, sampleTask, type TestApp, TestClock } from '../helpers.js';
+import { ApiError } from '../../src/lib/errors.js';
+import { CAPTURE_AK, CAPTURE_SK, captureTaskId, headerObject, loadCaptures } from '../helpers/captures.js';
+import { rowCount, sampleTask, useTestApp } from '../helpers.js';
 
 const captures = loadCaptures();
 
@@ -180,23 +180,13 @@ describe('signatures verified by the server', () => {
   if (!capture) throw new Error('missing capture');
   const at = parseSdkDate(headerObject(capture)['x-sdk-date'] ?? '');
   const taskId = captureTaskId(capture) ?? '';
-  let t: TestApp | undefined;
-  afterEach(async () => {
-    await t?.close();
-    t = undefined;
-  });
+  const t = useTestApp({ credentials: new Map([[CAPTURE_AK, CAPTURE_SK]]) }, { seed: [sampleTask(taskId)] });
 
   const withoutLength = ({ 'content-length': _, ...headers }: Record<string, string>) => headers;
 
-  async function app(clock: TestClock): Promise<TestApp> {
-    t = await buildTestApp({ credentials: new Map([[CAPTURE_AK, CAPTURE_SK]]) }, clock);
-    const seeded = await t.app.inject({ method: 'PUT', url: `/_mock/tasks/${taskId}`, payload: sampleTask(taskId) });
-    expect(seeded.statusCode).toBe(200);
-    return t;
-  }
-
   it('refuses a swapped body carrying the original hash in an unsigned X-Sdk-Content-Sha256, storing nothing', async () => {
-    const { app: server, db } = await app(new TestClock(at));
+    t.clock.current = at;
+    const { app: server, db } = t;
     const original = Buffer.from(capture.body_b64, 'base64');
     const swapped = Buffer.from(capture.body_text.replace('"progress": 100', '"progress": 7'));
     const response = await server.inject({
@@ -218,7 +208,8 @@ describe('signatures verified by the server', () => {
   });
 
   it('names clock skew in its own message, storing nothing', async () => {
-    const { app: server, db } = await app(new TestClock(at + 16 * 60_000));
+    t.clock.current = at + 16 * 60_000;
+    const { app: server, db } = t;
     const response = await server.inject({
       method: 'PUT',
       url: capture.path,

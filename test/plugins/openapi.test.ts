@@ -2,15 +2,11 @@ import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OPENAPI_FILE, renderOpenApi } from '../../scripts/gen-openapi.js';
-import { buildTestApp, type TestApp } from '../helpers.js';
+import { type TestApp, useTestApp } from '../helpers.js';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await buildTestApp();
-});
-afterAll(() => t.close());
+const t = useTestApp();
 
 const committed = () => readFileSync(OPENAPI_FILE, 'utf8');
 
@@ -100,28 +96,24 @@ describe('the server named in /openapi.json', () => {
   });
 
   it('is the address the server listens on for any other Host', async () => {
-    const listening = await buildTestApp();
-    try {
-      await listening.app.listen({ host: '127.0.0.1', port: 0 });
-      const { port } = listening.app.server.address() as AddressInfo;
-      const body = await new Promise<string>((resolve, reject) => {
-        const request = get(
-          { host: '127.0.0.1', port, path: '/openapi.json', headers: { host: 'evil.example/phish?' }, timeout: 5000 },
-          (response) => {
-            let text = '';
-            response.on('data', (chunk: Buffer) => {
-              text += chunk.toString();
-            });
-            response.on('end', () => resolve(text));
-          },
-        );
-        request.on('timeout', () => request.destroy(new Error('timed out')));
-        request.on('error', reject);
-      });
-      expect(JSON.parse(body).servers).toEqual([{ url: `http://127.0.0.1:${port}`, description: 'This server' }]);
-    } finally {
-      await listening.close();
-    }
+    // The file's app listens from here on; it closes with the file.
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = t.app.server.address() as AddressInfo;
+    const body = await new Promise<string>((resolve, reject) => {
+      const request = get(
+        { host: '127.0.0.1', port, path: '/openapi.json', headers: { host: 'evil.example/phish?' }, timeout: 5000 },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          response.on('end', () => resolve(text));
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error('timed out')));
+      request.on('error', reject);
+    });
+    expect(JSON.parse(body).servers).toEqual([{ url: `http://127.0.0.1:${port}`, description: 'This server' }]);
   });
 });
 

@@ -1,14 +1,20 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { api, buildTestApp, rowCount, sampleTask, type TestApp } from '../helpers.js';
+import { describe, expect, it } from 'vitest';
+import {
+  api,
+  buildTestApp,
+  dbSnapshot,
+  json,
+  logCapture,
+  progressReport,
+  rowCount,
+  type SampleBody,
+  sampleTask,
+  useTestApp,
+} from '../helpers.js';
 
-let t: TestApp;
-beforeEach(async () => {
-  t = await buildTestApp({ bodyLimit: 4096 });
-  await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-1', payload: sampleTask('task-1') });
-});
-afterEach(() => t.close());
+const t = useTestApp({}, { seed: [sampleTask('task-1')] });
 
-const report = '{"subtask_name":"SSL_CONFIG","progress":1,"replicatesize":1,"totalsize":1,"process_trace":""}';
+const report = JSON.stringify(progressReport());
 
 describe('gateway errors', () => {
   it('answers 404 APIGW.0101 with a request id for an unknown path or method', async () => {
@@ -41,6 +47,7 @@ describe('gateway errors', () => {
   });
 
   it('checks credentials before reading the body', async () => {
+    const before = dbSnapshot(t.db);
     const response = await t.app.inject({
       method: 'PUT',
       url: '/v3/tasks/task-1/progress',
@@ -48,16 +55,18 @@ describe('gateway errors', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(response.statusCode).toBe(401);
+    // Not the 400 that the body would have earned.
+    expect(response.json()).toEqual({
+      error_code: 'APIGW.0301',
+      error_msg: 'Incorrect IAM authentication information: x-auth-token not found',
+      request_id: response.headers['x-request-id'],
+    });
+    expect(dbSnapshot(t.db)).toEqual(before);
   });
 
   it('answers 413 APIGW.0201 for a body over the limit, storing nothing', async () => {
-    const big = JSON.stringify({
-      subtask_name: 'SSL_CONFIG',
-      progress: 1,
-      replicatesize: 1,
-      totalsize: 1,
-      process_trace: 'x'.repeat(5000),
-    });
+    // The app's limit is 1 MiB.
+    const big = JSON.stringify(progressReport({ process_trace: 'x'.repeat(1024 * 1024) }));
     const response = await api(t.app, {
       method: 'PUT',
       url: '/v3/tasks/task-1/progress',
@@ -112,7 +121,8 @@ describe('body errors', () => {
     expect(rowCount(t.db, 'progress_samples')).toBe(0);
   });
 
-  it('refuses a body without a content type with 400 SMS.2005', async () => {
+  it('refuses a body without a content type with 400 SMS.2005, storing nothing', async () => {
+    const before = dbSnapshot(t.db);
     const response = await t.app.inject({
       method: 'PUT',
       url: '/v3/tasks/task-1/progress',
@@ -121,40 +131,41 @@ describe('body errors', () => {
     });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({ error_code: 'SMS.2005', error_msg: 'Content-Type is missing' });
+    expect(dbSnapshot(t.db)).toEqual(before);
   });
 
   it('refuses a body nesting deeper than 64 levels on every JSON endpoint with 400 SMS.2001', async () => {
-    // Deep enough to overflow any recursive walk: this needs a larger body limit than the file's app has.
-    const big = await buildTestApp();
-    try {
-      await big.app.inject({ method: 'PUT', url: '/_mock/tasks/task-1', payload: sampleTask('task-1') });
-      const payload = `{"n":1234567890123456789,"x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
-      const endpoints = [
-        ['PUT', '/v3/tasks/task-1'],
-        ['PUT', '/v3/tasks/task-1/progress'],
-        ['PUT', '/_mock/tasks/task-1'],
-        ['POST', '/_mock/faults'],
-        ['PUT', '/_mock/clock'],
-      ] as const;
-      for (const [method, url] of endpoints) {
-        const response = await api(big.app, { method, url, payload, headers: { 'content-type': 'application/json' } });
-        expect(response.statusCode).toBe(400);
-        expect(response.json()).toEqual({
-          error_code: 'SMS.2001',
-          error_msg: 'Invalid request parameter: the body nests deeper than 64 levels',
-        });
-        expect(response.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
-      }
-      expect(rowCount(big.db, 'progress_samples')).toBe(0);
-      expect((await big.app.inject({ method: 'GET', url: '/_mock/faults' })).json()).toEqual({ faults: [] });
-      expect((await api(big.app, { method: 'GET', url: '/v3/tasks/task-1' })).json().name).toBe('web-01');
-    } finally {
-      await big.close();
+    // Deep enough to overflow any recursive walk.
+    const payload = `{"n":1234567890123456789,"x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const endpoints = [
+      ['PUT', '/v3/tasks/task-1'],
+      ['PUT', '/v3/tasks/task-1/progress'],
+      ['PUT', '/_mock/tasks/task-1'],
+      ['POST', '/_mock/faults'],
+      ['PUT', '/_mock/clock'],
+    ] as const;
+    const before = dbSnapshot(t.db);
+    for (const [method, url] of endpoints) {
+      const response = await api(t.app, { method, url, payload, headers: { 'content-type': 'application/json' } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toEqual({
+        error_code: 'SMS.2001',
+        error_msg: 'Invalid request parameter: the body nests deeper than 64 levels',
+      });
+      expect(response.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
     }
+    expect(dbSnapshot(t.db)).toEqual(before);
+    expect((await t.app.inject({ method: 'GET', url: '/_mock/faults' })).json()).toEqual({ faults: [] });
+    expect((await api(t.app, { method: 'GET', url: '/v3/tasks/task-1' })).json().name).toBe('web-01');
   });
 
   it('accepts a charset parameter on application/json', async () => {
-    expect((await put(report, { 'content-type': 'application/json; charset=UTF-8' })).statusCode).toBe(200);
+    const response = await put(report, { 'content-type': 'application/json; charset=UTF-8' });
+    expect([response.statusCode, response.json()]).toEqual([200, {}]);
+    const { samples } = json<{ samples: SampleBody[] }>(
+      await t.app.inject({ method: 'GET', url: '/_mock/tasks/task-1/progress' }),
+    );
+    expect(samples).toEqual([expect.objectContaining({ ...progressReport(), received_at: t.clock.now() })]);
   });
 
   it('keeps the stored data of a task intact across rejected requests', async () => {
@@ -176,5 +187,35 @@ describe('request ids', () => {
     const error = await t.app.inject({ method: 'GET', url: '/v3/tasks/task-1', headers: { 'x-request-id': 'e-1' } });
     expect(error.headers['x-request-id']).toBe('e-1');
     expect(error.json().request_id).toBe('e-1');
+  });
+});
+
+describe('an error nobody expected', () => {
+  it('answers 500 SMS.2007 with nothing of the error in the body, and logs the error with its request', async () => {
+    const logs = logCapture();
+    const own = await buildTestApp({}, undefined, { seed: [sampleTask('task-1')], logger: logs.logger });
+    try {
+      // Every read now throws inside the handler: what a bug in a service would do.
+      own.db.close();
+      const response = await api(own.app, {
+        method: 'GET',
+        url: '/v3/tasks/task-1',
+        headers: { 'x-request-id': 'boom-1' },
+      });
+      expect(response.statusCode).toBe(500);
+      expect(response.headers['x-request-id']).toBe('boom-1');
+      expect(response.body).toBe('{"error_code":"SMS.2007","error_msg":"Background exception"}');
+      const failed = logs.lines.filter((line) => line.level >= 50);
+      expect(failed).toEqual([
+        expect.objectContaining({
+          level: 50,
+          msg: 'request failed',
+          reqId: 'boom-1',
+          err: expect.objectContaining({ message: 'The database connection is not open' }),
+        }),
+      ]);
+    } finally {
+      await own.close();
+    }
   });
 });

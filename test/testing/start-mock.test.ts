@@ -1,8 +1,6 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmsMock, startMock } from '../../src/index.js';
+import { PACKAGE } from '../../src/version.js';
 import { sampleTask } from '../helpers.js';
 
 let sms: SmsMock;
@@ -23,19 +21,17 @@ describe('startMock', () => {
   it('listens on an ephemeral port of 127.0.0.1 with an in-memory database', async () => {
     expect(sms.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(Number(new URL(sms.url).port)).toBeGreaterThan(0);
-    // In an empty folder of its own: a database that `npm start` left in the project folder is no concern here.
-    const dir = mkdtempSync(join(tmpdir(), 'sms-mock-cwd-'));
-    const cwd = process.cwd();
-    process.chdir(dir);
-    try {
-      await (await startMock()).close();
-      expect(readdirSync(dir)).toEqual([]);
-    } finally {
-      process.chdir(cwd);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // The database it opened, not the files around: a database that `npm start` left in the project folder is no
+    // concern here.
+    expect([sms.core.db.name, sms.core.db.memory, sms.core.db.open]).toEqual([':memory:', true, true]);
     const health = await fetch(`${sms.url}/_mock/health`);
     expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({
+      status: 'ok',
+      version: PACKAGE.version,
+      uptime_ms: expect.any(Number),
+      store: { ok: true },
+    });
   });
 
   it('reset puts everything back as it was at start, and is quick about it', async () => {

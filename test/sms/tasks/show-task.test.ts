@@ -1,17 +1,33 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { api, buildTestApp, sampleTask, type TestApp } from '../../helpers.js';
+import { describe, expect, it } from 'vitest';
+import {
+  api,
+  docExample,
+  type ErrorBody,
+  haveDocPage,
+  json,
+  type ShowTaskBody,
+  sampleTask,
+  type TaskFixture,
+  useTestApp,
+} from '../../helpers.js';
 
-let t: TestApp;
-beforeEach(async () => {
-  t = await buildTestApp();
-});
-afterEach(() => t.close());
+const unordered: TaskFixture = {
+  id: 'x',
+  sub_tasks: [
+    { id: 30, name: 'C', progress: 0 },
+    { id: 10, name: 'A', progress: 0 },
+    { id: 20, name: 'B', progress: 0 },
+  ],
+};
+const big: TaskFixture = {
+  id: 'big',
+  total_time: 9223372036854775807n,
+  target_server: { disks: [{ size: 9223372036854775807n }] },
+};
+const haveExample = haveDocPage('show-task.zh.txt');
+const example = haveExample ? docExample<TaskFixture>('show-task.zh.txt', '响应示例') : undefined;
 
-async function seed(task: Record<string, unknown>) {
-  const response = await t.app.inject({ method: 'PUT', url: `/_mock/tasks/${task.id}`, payload: task });
-  expect(response.statusCode).toBe(200);
-}
+const t = useTestApp({}, { seed: [sampleTask('task-1'), unordered, big, ...(example ? [example] : [])] });
 
 /** Every top-level ShowTask field, null: what a task without values shows. */
 const ALL_NULL = {
@@ -61,7 +77,6 @@ const SUBTASK_NULLS = { start_date: null, end_date: null, migrate_speed: null, p
 
 describe('GET /v3/tasks/{task_id} (ShowTask)', () => {
   it('answers 200 with every field of the ShowTask body, null where the task has no value', async () => {
-    await seed(sampleTask('task-1'));
     const response = await api(t.app, { method: 'GET', url: '/v3/tasks/task-1' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -126,16 +141,8 @@ describe('GET /v3/tasks/{task_id} (ShowTask)', () => {
   });
 
   it('orders subtasks by id', async () => {
-    await seed({
-      id: 'x',
-      sub_tasks: [
-        { id: 30, name: 'C', progress: 0 },
-        { id: 10, name: 'A', progress: 0 },
-        { id: 20, name: 'B', progress: 0 },
-      ],
-    });
-    const body = (await api(t.app, { method: 'GET', url: '/v3/tasks/x' })).json();
-    expect(body.sub_tasks.map((s: { id: number }) => s.id)).toEqual([10, 20, 30]);
+    const body = json<ShowTaskBody>(await api(t.app, { method: 'GET', url: '/v3/tasks/x' }));
+    expect(body.sub_tasks.map((s) => s.id)).toEqual([10, 20, 30]);
   });
 
   it('answers 404 SMS.2003 for an unknown task', async () => {
@@ -148,39 +155,30 @@ describe('GET /v3/tasks/{task_id} (ShowTask)', () => {
   });
 
   it('returns int64 values digit for digit', async () => {
-    const payload =
-      '{"id":"big","total_time":9223372036854775807,"target_server":{"disks":[{"size":9223372036854775807}]}}';
-    const put = await t.app.inject({
-      method: 'PUT',
-      url: '/_mock/tasks/big',
-      payload,
-      headers: { 'content-type': 'application/json' },
-    });
-    expect(put.statusCode).toBe(200);
     const response = await api(t.app, { method: 'GET', url: '/v3/tasks/big' });
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('"total_time":9223372036854775807,');
     expect(response.body).toContain('"size":9223372036854775807,');
   });
 
-  it('allows the empty id the page permits (0-255 characters) only as a route miss, and 256 characters as a 400', async () => {
+  it('takes the empty id the page permits (0-255 characters) as a task id no task has, and 256 characters as a 400', async () => {
+    const empty = await api(t.app, { method: 'GET', url: '/v3/tasks/' });
+    expect(empty.statusCode).toBe(404);
+    expect(json<ErrorBody>(empty)).toEqual({ error_code: 'SMS.2003', error_msg: 'The migration task does not exist' });
     const long = await api(t.app, { method: 'GET', url: `/v3/tasks/${'a'.repeat(256)}` });
     expect(long.statusCode).toBe(400);
     expect(long.json()).toEqual({
       error_code: 'SMS.2001',
       error_msg: 'Invalid request parameter: task_id must be at most 255 characters',
     });
-    const ok = await api(t.app, { method: 'GET', url: `/v3/tasks/${'a'.repeat(255)}` });
+    const longest = 'a'.repeat(255);
+    const ok = await api(t.app, { method: 'GET', url: `/v3/tasks/${longest}` });
     expect(ok.statusCode).toBe(404);
+    expect(ok.json()).toEqual({ error_code: 'SMS.2003', error_msg: `The migration task does not exist: ${longest}` });
   });
 
-  const docPage = new URL('../../../../shared/docs/sms-v3/show-task.zh.txt', import.meta.url);
-  it.skipIf(!existsSync(docPage))('gives back the doc page example response it was seeded with', async () => {
-    const text = readFileSync(docPage, 'utf8');
-    const start = text.indexOf('\n{\n', text.indexOf('响应示例')) + 1;
-    const end = text.indexOf('\n}\n', start) + 2;
-    const example = JSON.parse(text.slice(start, end)) as Record<string, unknown>;
-    await seed(example);
+  it.skipIf(!haveExample)('gives back the doc page example response it was seeded with', async () => {
+    if (!example) return;
     const response = await api(t.app, { method: 'GET', url: `/v3/tasks/${example.id}` });
     expect(response.statusCode).toBe(200);
     // The example predates a few fields; they come back null, everything the example holds comes back equal.

@@ -1,21 +1,21 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { api, buildTestApp, rowCount, sampleTask, type TestApp } from '../../helpers.js';
+import { describe, expect, it } from 'vitest';
+import {
+  api,
+  docExample,
+  type ErrorBody,
+  haveDocPage,
+  json,
+  progressReport,
+  rowCount,
+  type SampleBody,
+  type ShowTaskBody,
+  sampleTask,
+  useTestApp,
+} from '../../helpers.js';
 
-let t: TestApp;
-beforeEach(async () => {
-  t = await buildTestApp();
-  const response = await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-1', payload: sampleTask('task-1') });
-  expect(response.statusCode).toBe(200);
-});
-afterEach(() => t.close());
+const t = useTestApp({}, { seed: [sampleTask('task-1'), sampleTask('task-2')] });
 
-const report = {
-  subtask_name: 'MIGRATE_LINUX_BLOCK',
-  progress: 40,
-  replicatesize: 4000,
-  totalsize: 10000,
-  process_trace: 'copying /dev/vda1',
-};
+const report = progressReport();
 
 const send = (payload: unknown, id = 'task-1') =>
   api(t.app, {
@@ -24,7 +24,7 @@ const send = (payload: unknown, id = 'task-1') =>
     payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
     headers: { 'content-type': 'application/json' },
   });
-const show = async (id = 'task-1') => (await api(t.app, { method: 'GET', url: `/v3/tasks/${id}` })).json();
+const show = async (id = 'task-1') => json<ShowTaskBody>(await api(t.app, { method: 'GET', url: `/v3/tasks/${id}` }));
 const samples = async (id = 'task-1') => await t.app.inject({ method: 'GET', url: `/_mock/tasks/${id}/progress` });
 
 describe('PUT /v3/tasks/{task_id}/progress (UpdateTaskSpeed)', () => {
@@ -73,7 +73,7 @@ describe('PUT /v3/tasks/{task_id}/progress (UpdateTaskSpeed)', () => {
       user_op: 'REPLICATE',
       process_trace: 'copying /dev/vda1',
     });
-    expect(task.sub_tasks[0].progress).toBe(0);
+    expect(task.sub_tasks[0]?.progress).toBe(0);
 
     const stored = await samples();
     expect(stored.statusCode).toBe(200);
@@ -107,9 +107,7 @@ describe('PUT /v3/tasks/{task_id}/progress (UpdateTaskSpeed)', () => {
     t.clock.advance(5000);
     await send({ ...report, subtask_name: 'CONFIGURE_LINUX', progress: 10 });
     const task = await show();
-    expect(
-      task.sub_tasks.map((s: Record<string, unknown>) => [s.id, s.name, s.progress, s.start_date, s.end_date]),
-    ).toEqual([
+    expect(task.sub_tasks.map((s) => [s.id, s.name, s.progress, s.start_date, s.end_date])).toEqual([
       [11, 'CREATE_CLOUD_SERVER', 0, null, null],
       [12, 'MIGRATE_LINUX_BLOCK', 100, t.clock.now() - 5000, t.clock.now() - 5000],
       [13, 'CONFIGURE_LINUX', 10, t.clock.now(), null],
@@ -136,14 +134,37 @@ describe('PUT /v3/tasks/{task_id}/progress (UpdateTaskSpeed)', () => {
   ])('refuses %j with 400 naming the field, storing nothing', async (body, message) => {
     const response = await send(body);
     expect(response.statusCode).toBe(400);
-    expect(response.json().error_code).toBe('SMS.2001');
-    expect(response.json().error_msg).toContain(`Invalid request parameter: ${message}`);
+    const error = json<ErrorBody>(response);
+    expect(error.error_code).toBe('SMS.2001');
+    expect(error.error_msg).toContain(`Invalid request parameter: ${message}`);
     expect(rowCount(t.db, 'progress_samples')).toBe(0);
     expect((await show()).state).toBe('READY');
   });
 
-  it('accepts 2048 characters of trace', async () => {
-    expect((await send({ ...report, process_trace: 'x'.repeat(2048) })).statusCode).toBe(200);
+  it('accepts 2048 characters of trace and stores all of them', async () => {
+    const trace = `${'x'.repeat(2047)}é`;
+    const response = await send({ ...report, process_trace: trace });
+    expect([response.statusCode, response.json()]).toEqual([200, {}]);
+    const [sample] = json<{ samples: SampleBody[] }>(await samples()).samples;
+    expect(sample?.process_trace).toBe(trace);
+    const stored = t.db.prepare('SELECT process_trace FROM progress_samples').pluck().all() as string[];
+    expect(stored.map((text) => text.length)).toEqual([2048]);
+    expect((await show()).sub_tasks[1]?.process_trace).toBe(trace);
+  });
+
+  it.skipIf(!haveDocPage('update-task-speed.zh.txt'))("accepts the page's own request example", async () => {
+    const example = docExample('update-task-speed.zh.txt', '请求示例');
+    const response = await send(example);
+    expect([response.statusCode, response.json()]).toEqual([200, {}]);
+    expect(json<{ samples: SampleBody[] }>(await samples()).samples).toEqual([
+      expect.objectContaining({ ...example, received_at: t.clock.now() }),
+    ]);
+    const task = await show();
+    expect(task.sub_tasks.map((s) => [s.name, s.progress, s.end_date])).toEqual([
+      ['CREATE_CLOUD_SERVER', 0, null],
+      ['MIGRATE_LINUX_BLOCK', 0, null],
+      ['ATTACH_AGENT_IMAGE', 100, t.clock.now()],
+    ]);
   });
 
   it('keeps int64 sizes exact: 2^63-1 accepted and returned digit for digit, 2^63 refused', async () => {
@@ -160,12 +181,12 @@ describe('PUT /v3/tasks/{task_id}/progress (UpdateTaskSpeed)', () => {
       '{"subtask_name":"SSL_CONFIG","progress":1,"replicatesize":9223372036854775808,"totalsize":1,"process_trace":""}',
     );
     expect(tooBig.statusCode).toBe(400);
-    expect(tooBig.json().error_msg).toMatch(/^Invalid request parameter: replicatesize must be/);
+    expect(json<ErrorBody>(tooBig).error_msg).toMatch(/^Invalid request parameter: replicatesize must be/);
     const negative = await send(
       '{"subtask_name":"SSL_CONFIG","progress":1,"replicatesize":-9223372036854775807,"totalsize":1,"process_trace":""}',
     );
     expect(negative.statusCode).toBe(400);
-    expect(negative.json().error_msg).toBe('Invalid request parameter: replicatesize must be >= 0');
+    expect(json<ErrorBody>(negative).error_msg).toBe('Invalid request parameter: replicatesize must be >= 0');
     const bigInInt32 = await send(
       '{"subtask_name":"SSL_CONFIG","progress":12345678901234567,"replicatesize":1,"totalsize":1,"process_trace":""}',
     );
@@ -230,7 +251,6 @@ describe('UpdateTaskSpeed: hostile numbers and nesting', () => {
   });
 
   it('appends a new subtask to one task while another holds subtask id 2^63 - 1', async () => {
-    await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-2', payload: sampleTask('task-2') });
     const big = await api(t.app, {
       method: 'PUT',
       url: '/v3/tasks/task-2',
@@ -244,7 +264,7 @@ describe('UpdateTaskSpeed: hostile numbers and nesting', () => {
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual({});
     }
-    expect((await show()).sub_tasks.map((s: { id: number; name: string }) => [s.id, s.name])).toEqual([
+    expect((await show()).sub_tasks.map((s) => [s.id, s.name])).toEqual([
       [1, 'CONFIGURE_LINUX'],
       [2, 'SSL_CONFIG'],
       [11, 'CREATE_CLOUD_SERVER'],
@@ -258,18 +278,13 @@ describe('UpdateTaskSpeed: hostile numbers and nesting', () => {
 });
 
 describe('progress with --auto-create', () => {
+  const auto = useTestApp({ autoCreate: true });
+
   it('creates a READY task, then starts it with the report', async () => {
-    const auto = await buildTestApp({ autoCreate: true });
-    try {
-      const response = await api(auto.app, { method: 'PUT', url: '/v3/tasks/agent-42/progress', payload: report });
-      expect(response.statusCode).toBe(200);
-      const task = (await api(auto.app, { method: 'GET', url: '/v3/tasks/agent-42' })).json();
-      expect([task.state, task.create_date, task.start_date]).toEqual(['RUNNING', auto.clock.now(), auto.clock.now()]);
-      expect(task.sub_tasks.map((s: { name: string; progress: number }) => [s.name, s.progress])).toEqual([
-        ['MIGRATE_LINUX_BLOCK', 40],
-      ]);
-    } finally {
-      await auto.close();
-    }
+    const response = await api(auto.app, { method: 'PUT', url: '/v3/tasks/agent-42/progress', payload: report });
+    expect([response.statusCode, response.json()]).toEqual([200, {}]);
+    const task = json<ShowTaskBody>(await api(auto.app, { method: 'GET', url: '/v3/tasks/agent-42' }));
+    expect([task.state, task.create_date, task.start_date]).toEqual(['RUNNING', auto.clock.now(), auto.clock.now()]);
+    expect(task.sub_tasks.map((s) => [s.name, s.progress])).toEqual([['MIGRATE_LINUX_BLOCK', 40]]);
   });
 });

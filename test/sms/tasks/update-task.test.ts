@@ -1,18 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { api, buildTestApp, sampleTask, type TestApp } from '../../helpers.js';
+import { describe, expect, it } from 'vitest';
+import {
+  api,
+  docExample,
+  type ErrorBody,
+  haveDocPage,
+  type JournalBody,
+  json,
+  type ShowTaskBody,
+  sampleTask,
+  useTestApp,
+} from '../../helpers.js';
 
-let t: TestApp;
-beforeEach(async () => {
-  t = await buildTestApp();
-  const response = await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-1', payload: sampleTask('task-1') });
-  expect(response.statusCode).toBe(200);
-});
-afterEach(() => t.close());
+const t = useTestApp({}, { seed: [sampleTask('task-1'), sampleTask('task-2')] });
 
 const put = (payload: unknown, id = 'task-1') =>
   api(t.app, { method: 'PUT', url: `/v3/tasks/${id}`, payload: payload as object });
-const show = async (id = 'task-1') => (await api(t.app, { method: 'GET', url: `/v3/tasks/${id}` })).json();
+const show = async (id = 'task-1') => json<ShowTaskBody>(await api(t.app, { method: 'GET', url: `/v3/tasks/${id}` }));
 const row = (id = 'task-1') => t.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Record<string, unknown>;
 const putText = (text: string, id = 'task-1') =>
   api(t.app, { method: 'PUT', url: `/v3/tasks/${id}`, payload: text, headers: { 'content-type': 'application/json' } });
@@ -60,7 +63,7 @@ describe('PUT /v3/tasks/{task_id} (UpdateTask)', () => {
     const before = row();
     const response = await put(body);
     expect(response.statusCode).toBe(400);
-    const error = response.json();
+    const error = json<ErrorBody>(response);
     expect(error.error_code).toBe('SMS.2001');
     expect(error.error_msg).toContain(`Invalid request parameter: ${message}`);
     expect(Object.keys(error)).toEqual(['error_code', 'error_msg']);
@@ -160,7 +163,7 @@ describe('PUT /v3/tasks/{task_id} (UpdateTask)', () => {
     const response = await put({ name: 'x' }, 'ghost');
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({ error_code: 'SMS.2003', error_msg: 'The migration task does not exist: ghost' });
-    expect(t.db.prepare('SELECT COUNT(*) FROM tasks').pluck().get()).toBe(1);
+    expect(t.db.prepare('SELECT id FROM tasks ORDER BY id').pluck().all()).toEqual(['task-1', 'task-2']);
   });
 
   it('bounds the path task_id at 1-36 characters', async () => {
@@ -169,12 +172,8 @@ describe('PUT /v3/tasks/{task_id} (UpdateTask)', () => {
     expect(response.json().error_msg).toBe('Invalid request parameter: task_id must be at most 36 characters');
   });
 
-  const docPage = new URL('../../../../shared/docs/sms-v3/update-task.zh.txt', import.meta.url);
-  it.skipIf(!existsSync(docPage))("accepts the page's own request example", async () => {
-    const text = readFileSync(docPage, 'utf8');
-    const start = text.indexOf('\n{\n', text.indexOf('请求示例')) + 1;
-    const end = text.indexOf('\n}\n', start) + 2;
-    const example = JSON.parse(text.slice(start, end)) as Record<string, unknown>;
+  it.skipIf(!haveDocPage('update-task.zh.txt'))("accepts the page's own request example", async () => {
+    const example = docExample('update-task.zh.txt', '请求示例');
     const response = await put(example);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ id: 'task-1' });
@@ -182,7 +181,7 @@ describe('PUT /v3/tasks/{task_id} (UpdateTask)', () => {
     expect(body.name).toBe(example.name);
     expect(body.state).toBe('RUNNING');
     expect(body.sub_tasks).toHaveLength(5);
-    expect(body.target_server.disks[0].physical_volumes).toHaveLength(2);
+    expect(body.target_server.disks[0]?.physical_volumes).toHaveLength(2);
   });
 });
 
@@ -236,7 +235,9 @@ describe('UpdateTask: int64 values written as non-integer literals', () => {
   it('still takes 2^63 - 1 written as an integer, exact', async () => {
     const response = await putText('{"total_time":9223372036854775807,"sub_tasks":[{"id":9223372036854775807}]}');
     expect(response.statusCode).toBe(200);
-    expect(t.db.prepare('SELECT total_time FROM tasks').safeIntegers(true).pluck().get()).toBe(9223372036854775807n);
+    expect(t.db.prepare("SELECT total_time FROM tasks WHERE id = 'task-1'").safeIntegers(true).pluck().get()).toBe(
+      9223372036854775807n,
+    );
     expect(subTaskRows()).toEqual([[9223372036854775807n, null]]);
   });
 });
@@ -273,9 +274,6 @@ describe('UpdateTask: subtask ids', () => {
   });
 
   it('a subtask id of 2^63 - 1 in one task does not stop another from numbering its subtasks', async () => {
-    expect(
-      (await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-2', payload: sampleTask('task-2') })).statusCode,
-    ).toBe(200);
     expect((await putText('{"sub_tasks":[{"id":9223372036854775807,"name":"A"}]}', 'task-2')).statusCode).toBe(200);
 
     const response = await put({ sub_tasks: [{ name: 'X' }, { id: 2, name: 'Y' }, { name: 'Z' }] });
@@ -286,8 +284,7 @@ describe('UpdateTask: subtask ids', () => {
       [2n, 'Y'],
       [3n, 'Z'],
     ]);
-    const body = (await api(t.app, { method: 'GET', url: '/v3/tasks/task-1' })).json();
-    expect(body.sub_tasks.map((s: { id: number; name: string }) => [s.id, s.name])).toEqual([
+    expect((await show()).sub_tasks.map((s) => [s.id, s.name])).toEqual([
       [1, 'X'],
       [2, 'Y'],
       [3, 'Z'],
@@ -322,8 +319,10 @@ describe('UpdateTask: nesting and unknown fields', () => {
     expect(response.statusCode).toBe(200);
     expect(row().name).toBe('deep');
     expect(JSON.parse(row().source_server as string).x).toEqual(JSON.parse(nested(62)));
-    const journal = (await t.app.inject({ method: 'GET', url: '/_mock/requests?operation=UpdateTask' })).json();
-    expect(journal.requests.at(-1).body).toEqual(JSON.parse(text));
+    const journal = json<JournalBody>(
+      await t.app.inject({ method: 'GET', url: '/_mock/requests?operation=UpdateTask' }),
+    );
+    expect(journal.requests.at(-1)?.body).toEqual(JSON.parse(text));
   });
 
   it('ignores fields neither body model has, as before', async () => {
@@ -335,22 +334,20 @@ describe('UpdateTask: nesting and unknown fields', () => {
 });
 
 describe('UpdateTask with --auto-create', () => {
+  const auto = useTestApp({ autoCreate: true });
+
   it('creates a READY task for an unknown id', async () => {
-    const auto = await buildTestApp({ autoCreate: true });
-    try {
-      const response = await api(auto.app, { method: 'PUT', url: '/v3/tasks/fresh', payload: { name: 'fresh' } });
-      expect(response.statusCode).toBe(200);
-      const body = (await api(auto.app, { method: 'GET', url: '/v3/tasks/fresh' })).json();
-      expect([body.id, body.name, body.state, body.create_date, body.sub_tasks]).toEqual([
-        'fresh',
-        'fresh',
-        'READY',
-        auto.clock.now(),
-        [],
-      ]);
-    } finally {
-      await auto.close();
-    }
+    const response = await api(auto.app, { method: 'PUT', url: '/v3/tasks/fresh', payload: { name: 'fresh' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ id: 'fresh' });
+    const body = json<ShowTaskBody>(await api(auto.app, { method: 'GET', url: '/v3/tasks/fresh' }));
+    expect([body.id, body.name, body.state, body.create_date, body.sub_tasks]).toEqual([
+      'fresh',
+      'fresh',
+      'READY',
+      auto.clock.now(),
+      [],
+    ]);
   });
 });
 

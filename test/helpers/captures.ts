@@ -20,7 +20,7 @@ export interface Capture {
   };
 }
 
-export const CAPTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'sdk-captures');
+export const CAPTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'sdk-captures');
 
 /** The client's credentials when the captures were recorded. */
 export const CAPTURE_AK = 'TESTAK0000000000FAKE';
