@@ -30,9 +30,13 @@ export interface MockOptions {
   readonly clock?: Clock;
 }
 
+/** The journal's filters, as `GET /_mock/requests` takes them but camelCase, with times as Date, epoch ms or ISO text. */
 export interface RequestFilter {
   readonly method?: string;
   readonly operation?: string;
+  /** The value of the operation's resource path parameter (`task_id`, `source_id`, ...). */
+  readonly resourceId?: string;
+  /** Matches only operations whose resource parameter is `task_id`. */
   readonly taskId?: string;
   /** Exact (404) or a class ('4xx'). */
   readonly status?: number | string;
@@ -89,7 +93,7 @@ function toMs(at: Date | number | string): number {
   return ms;
 }
 
-const FILTER_KEYS = ['method', 'operation', 'taskId', 'status', 'since', 'after'];
+const FILTER_KEYS = ['method', 'operation', 'resourceId', 'taskId', 'status', 'since', 'after'];
 const WAIT_KEYS = [...FILTER_KEYS, 'count', 'timeoutMs'];
 
 /** A misspelt key would otherwise widen the filter to every request, silently. */
@@ -104,6 +108,7 @@ function toFilter(filter: RequestFilter = {}): JournalFilter {
   return {
     method: filter.method,
     operation: filter.operation,
+    resourceId: filter.resourceId,
     taskId: filter.taskId,
     status: filter.status === undefined ? undefined : String(filter.status),
     since: filter.since === undefined ? undefined : toMs(filter.since),

@@ -6,9 +6,10 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { ApiError, ERRORS, type ErrorDefinition } from '../lib/errors.js';
 import { createChecker } from '../lib/validation.js';
 import { checkOperation } from './journal.js';
-import { FaultRuleInput as FaultRuleSchema } from './schemas.js';
+import { type ErrorPreset, type FaultEffect, type FaultRule, FaultRuleInput } from './schemas.js';
 
-export type ErrorPreset = 'forbidden' | 'throttled' | 'internal' | 'unavailable';
+// The rule types are the Static types of the schemas POST /_mock/faults validates with and answers in.
+export type { ErrorPreset, FaultEffect, FaultEffectType, FaultRule, FaultRuleInput } from './schemas.js';
 
 export interface ErrorPresetDefinition extends ErrorDefinition {
   /** Seconds for the Retry-After header, when the preset sends one. */
@@ -30,46 +31,6 @@ export const ERROR_PRESETS: Record<ErrorPreset, ErrorPresetDefinition> = {
   /** The gateway names backend outages APIGW.0201 "Backend unavailable"; 503 is this preset's choice. */
   unavailable: { status: 503, code: 'APIGW.0201', message: 'Backend unavailable', source: 'APIGW', retryAfter: 5 },
 };
-
-export type FaultEffectType = 'error' | 'latency' | 'drop' | 'empty';
-
-/** A rule as given to `POST /_mock/faults` (validated against FaultRuleInput before it gets here). */
-export interface FaultRuleInput {
-  readonly operation?: string;
-  readonly method?: string;
-  /** A path, `*` or `{name}` standing for one segment: `/v3/tasks/*\/progress`. */
-  readonly path?: string;
-  readonly task_id?: string;
-  /** Fire on the first N matches only. */
-  readonly first?: number;
-  /** Fire on every Nth match. */
-  readonly every_nth?: number;
-  /** Fire with this probability, drawn from a generator seeded with `seed`. */
-  readonly probability?: number;
-  readonly seed?: number;
-  readonly effect: FaultEffectInput;
-}
-
-export interface FaultEffectInput {
-  readonly type: FaultEffectType;
-  readonly preset?: ErrorPreset;
-  readonly status?: number;
-  readonly error_code?: string;
-  readonly error_msg?: string;
-  /** Seconds, sent as Retry-After. */
-  readonly retry_after?: number;
-  /** Delay before the effect (or, for `latency`, before the request goes on). */
-  readonly latency_ms?: number;
-  /** With latency_ms: the delay is drawn uniformly from latency_ms..latency_max_ms. */
-  readonly latency_max_ms?: number;
-}
-
-export interface FaultRule extends FaultRuleInput {
-  readonly id: string;
-  /** Requests that matched the rule's conditions (tried, whether or not it fired). */
-  matched: number;
-  fired: number;
-}
 
 export interface FaultRequest {
   readonly operation: string | null;
@@ -106,7 +67,7 @@ function compilePath(pattern: string): RegExp {
   return new RegExp(`^${source}/?$`);
 }
 
-function errorOf(effect: FaultEffectInput): FaultAction['error'] {
+function errorOf(effect: FaultEffect): FaultAction['error'] {
   const preset = effect.preset ? ERROR_PRESETS[effect.preset] : undefined;
   const status = effect.status ?? preset?.status ?? ERRORS.internal.status;
   const fallback = status >= 500 ? ERRORS.internal : ERRORS.badRequest;
@@ -125,7 +86,7 @@ function errorOf(effect: FaultEffectInput): FaultAction['error'] {
  * Checks a rule that arrives outside a request (a fault file, `startMock().faults.add`) against the schema
  * `POST /_mock/faults` validates with; answers the first problem as a sentence, or undefined.
  */
-export const checkFaultRule = createChecker(FaultRuleSchema as object, 'rule');
+export const checkFaultRule = createChecker(FaultRuleInput, 'rule');
 
 /** The rules in force, in the order they were added. */
 export class FaultRules {
@@ -203,6 +164,8 @@ export class FaultRules {
       const { rule } = compiled;
       if (rule.operation !== undefined && rule.operation !== request.operation) continue;
       if (compiled.method !== undefined && compiled.method !== request.method) continue;
+      if (rule.resource_id !== undefined && rule.resource_id !== request.resourceId) continue;
+      // task_id keeps its meaning once other resources exist: a source_id that happens to equal it does not match.
       if (rule.task_id !== undefined && (request.resource !== 'task_id' || rule.task_id !== request.resourceId)) {
         continue;
       }

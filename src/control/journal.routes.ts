@@ -10,17 +10,12 @@ import { JournalQuery, JournalResponse, WaitQuery, WaitTimeoutResponse } from '.
 
 const tags = ['mock'];
 
-function filterOf(query: {
-  method?: string;
-  operation?: string;
-  task_id?: string;
-  status?: string;
-  since?: string;
-  after?: number;
-}): JournalFilter {
+/** The filter both queries carry; `count` means something else in each, and the wait's own fields are not filters. */
+function filterOf(query: Omit<JournalQuery, 'count'>): JournalFilter {
   return {
     method: query.method,
     operation: query.operation,
+    resourceId: query.resource_id,
     taskId: query.task_id,
     status: query.status,
     since: query.since === undefined ? undefined : Date.parse(query.since),

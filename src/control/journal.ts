@@ -3,6 +3,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError } from '../lib/errors.js';
 import { mayHoldInt64, parseJson, stringifyJson } from '../lib/json.js';
+import type { FaultMark, JournalEntry } from './schemas.js';
+
+// An entry as read is the Static type of the schema GET /_mock/requests answers with, `time` as the same ISO text.
+// Only `body` (unknown to both) holds more in memory than JSON says: integers beyond 2^53 as bigint, sent as exact
+// digits.
+export type { FaultMark, JournalEntry } from './schemas.js';
 
 /** Bodies longer than this are kept cut to this many characters. */
 export const MAX_JOURNAL_BODY = 64 * 1024;
@@ -33,12 +39,6 @@ const SECRET_HEADERS = new Set([
 ]);
 export const REDACTED = 'REDACTED';
 
-export interface FaultMark {
-  /** Id of the fault rule that fired. */
-  readonly rule: string;
-  readonly effect: string;
-}
-
 /** What is recorded per request, kept as received; rendering (redaction, body parsing) waits until it is read. */
 export interface JournalRecord {
   readonly time: number;
@@ -59,27 +59,16 @@ export interface JournalRecord {
   readonly fault: FaultMark | null;
 }
 
-export interface JournalEntry {
-  seq: number;
-  time: string;
-  method: string;
-  path: string;
-  query: string | null;
-  operation: string | null;
-  task_id: string | null;
-  status: number | null;
-  request_id: string;
-  duration_ms: number;
-  headers: Record<string, string | string[]>;
-  /** Parsed JSON when the body is JSON (int64 values exact), the text otherwise, null without a body. */
-  body: unknown;
-  body_truncated: boolean;
-  fault: FaultMark | null;
-}
-
+/**
+ * What the journal filters on, as the routes and startMock() both give it: camelCase, `since` in epoch ms. Not a wire
+ * shape; the routes read theirs from JournalQuery and WaitQuery.
+ */
 export interface JournalFilter {
   readonly method?: string | undefined;
   readonly operation?: string | undefined;
+  /** The value of the operation's resource path parameter, whatever that parameter is. */
+  readonly resourceId?: string | undefined;
+  /** Matches only operations whose resource parameter is `task_id`. */
   readonly taskId?: string | undefined;
   /** An exact status (`404`) or a class (`4xx`). */
   readonly status?: string | undefined;
@@ -131,6 +120,7 @@ function matcher(filter: JournalFilter): Matcher {
   return (entry) =>
     (method === undefined || entry.method === method) &&
     (filter.operation === undefined || entry.operation === filter.operation) &&
+    (filter.resourceId === undefined || entry.resourceId === filter.resourceId) &&
     (filter.taskId === undefined || entry.taskId === filter.taskId) &&
     (status === undefined || entry.status === status) &&
     (statusClass === undefined || (entry.status !== null && Math.floor(entry.status / 100) === statusClass)) &&
@@ -139,8 +129,8 @@ function matcher(filter: JournalFilter): Matcher {
 }
 
 function filterKey(filter: JournalFilter): string {
-  const { method, operation, taskId, status, since, after } = filter;
-  return JSON.stringify([method?.toUpperCase(), operation, taskId, status?.toLowerCase(), since, after]);
+  const { method, operation, resourceId, taskId, status, since, after } = filter;
+  return JSON.stringify([method?.toUpperCase(), operation, resourceId, taskId, status?.toLowerCase(), since, after]);
 }
 
 /** Refuses an operation name no route has: a filter or rule naming one would match nothing, silently, forever. */
@@ -202,6 +192,7 @@ function render(entry: Stored): JournalEntry {
     path: query < 0 ? entry.url : entry.url.slice(0, query),
     query: query < 0 ? null : entry.url.slice(query + 1),
     operation: entry.operation,
+    resource_id: entry.resourceId,
     task_id: entry.taskId,
     status: entry.status,
     request_id: entry.requestId,

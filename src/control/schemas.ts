@@ -1,5 +1,6 @@
-// Schemas of the mock's own API under /_mock: journal, fault rules, clock, health.
-import { Type } from '@sinclair/typebox';
+// Schemas of the mock's own API under /_mock: journal, fault rules, clock, health. Each schema that code also holds
+// as a value is declared with its Static type under the same name: the wire shape and the TypeScript type cannot drift.
+import { type Static, Type } from '@sinclair/typebox';
 import { StringEnum } from '../schemas/types.js';
 
 const JournalFilters = {
@@ -7,7 +8,20 @@ const JournalFilters = {
   operation: Type.Optional(
     Type.String({ minLength: 1, maxLength: 64, description: 'Operation name, e.g. UpdateTaskSpeed.' }),
   ),
-  task_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Task id from the path.' })),
+  resource_id: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: "Value of the path parameter naming the operation's resource (task_id, source_id, ...).",
+    }),
+  ),
+  task_id: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'Task id from the path: matches only operations whose resource is a task.',
+    }),
+  ),
   status: Type.Optional(
     Type.String({ pattern: '^[1-5](\\d\\d|xx)$', description: 'Answer status, exact (404) or a class (4xx).' }),
   ),
@@ -24,6 +38,7 @@ export const JournalQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+export type JournalQuery = Static<typeof JournalQuery>;
 
 export const WaitQuery = Type.Object(
   {
@@ -38,11 +53,13 @@ export const WaitQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+export type WaitQuery = Static<typeof WaitQuery>;
 
-const FaultMark = Type.Object(
+export const FaultMark = Type.Object(
   { rule: Type.String({ description: 'Id of the rule.' }), effect: Type.String() },
   { description: 'The fault rule that fired on the request.' },
 );
+export type FaultMark = Static<typeof FaultMark>;
 
 export const JournalEntry = Type.Object({
   seq: Type.Integer({ description: 'Increases by one per recorded request.' }),
@@ -51,15 +68,24 @@ export const JournalEntry = Type.Object({
   path: Type.String(),
   query: Type.Union([Type.String(), Type.Null()], { description: 'Raw query string.' }),
   operation: Type.Union([Type.String(), Type.Null()], { description: 'Null for paths no operation serves.' }),
-  task_id: Type.Union([Type.String(), Type.Null()]),
+  resource_id: Type.Union([Type.String(), Type.Null()], {
+    description:
+      "Value of the path parameter naming the operation's resource (task_id, ...); null for a path no operation serves or an operation without one.",
+  }),
+  task_id: Type.Union([Type.String(), Type.Null()], {
+    description: 'The same value when that parameter is task_id; null otherwise.',
+  }),
   status: Type.Union([Type.Integer(), Type.Null()], { description: 'Null when a fault left it unanswered.' }),
   request_id: Type.String(),
   duration_ms: Type.Number(),
-  headers: Type.Record(Type.String(), Type.Unknown(), { description: 'Credentials show as REDACTED.' }),
+  headers: Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]), {
+    description: 'Credentials show as REDACTED.',
+  }),
   body: Type.Unknown({ description: 'Parsed JSON, or text, or null.' }),
   body_truncated: Type.Boolean({ description: 'Bodies over 64 KiB are kept cut (as text).' }),
   fault: Type.Union([FaultMark, Type.Null()]),
 });
+export type JournalEntry = Static<typeof JournalEntry>;
 
 export const JournalResponse = Type.Object({
   count: Type.Integer(),
@@ -73,7 +99,9 @@ export const WaitTimeoutResponse = Type.Object({
 });
 
 const PRESETS = ['forbidden', 'throttled', 'internal', 'unavailable'] as const;
+export type ErrorPreset = (typeof PRESETS)[number];
 const EFFECTS = ['error', 'latency', 'drop', 'empty'] as const;
+export type FaultEffectType = (typeof EFFECTS)[number];
 
 export const FaultEffect = Type.Object(
   {
@@ -102,6 +130,7 @@ export const FaultEffect = Type.Object(
   },
   { additionalProperties: false },
 );
+export type FaultEffect = Static<typeof FaultEffect>;
 
 const FaultRuleFields = {
   operation: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Operation name to match.' })),
@@ -114,7 +143,20 @@ const FaultRuleFields = {
       description: 'Path to match; * or {name} stands for one segment.',
     }),
   ),
-  task_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  resource_id: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: "Value of the path parameter naming the operation's resource (task_id, source_id, ...) to match.",
+    }),
+  ),
+  task_id: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'Task id to match: only operations whose resource is a task match.',
+    }),
+  ),
   // Counts stay plain numbers: a bound past 2^53 would reach the rule as a bigint no count can be compared with.
   first: Type.Optional(
     Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'Fire on the first N matches only.' }),
@@ -130,6 +172,7 @@ const FaultRuleFields = {
 };
 
 export const FaultRuleInput = Type.Object(FaultRuleFields, { additionalProperties: false });
+export type FaultRuleInput = Static<typeof FaultRuleInput>;
 
 export const FaultRule = Type.Object({
   id: Type.String(),
@@ -137,16 +180,18 @@ export const FaultRule = Type.Object({
   matched: Type.Integer({ description: 'Requests that matched the conditions.' }),
   fired: Type.Integer({ description: 'Requests the rule was applied to.' }),
 });
+export type FaultRule = Static<typeof FaultRule>;
 
 export const FaultList = Type.Object({ faults: Type.Array(FaultRule) });
 
 export const FaultIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export const ClockState = Type.Object({
-  now: Type.String({ format: 'date-time' }),
-  epoch_ms: Type.Integer(),
+  now: Type.String({ format: 'date-time', description: "The clock's time, ISO 8601 in UTC." }),
+  epoch_ms: Type.Integer({ description: 'The same time in milliseconds since the epoch.' }),
   frozen: Type.Boolean(),
 });
+export type ClockState = Static<typeof ClockState>;
 
 export const ClockUpdate = Type.Object(
   {

@@ -1,5 +1,6 @@
 // The one source of time for everything the server writes (dates, receive times, journal entries), and the
 // controllable clock behind `/_mock/clock`: it runs with a source, can be frozen, set and moved.
+import type { ClockState } from '../control/schemas.js';
 
 /** Times the mock clock may be set to (1970 to 9999): every date field and ISO rendering stays valid. */
 export const CLOCK_MIN = 0;
@@ -12,12 +13,9 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-export interface ClockState {
-  /** The clock's time, ISO 8601 in UTC. */
-  readonly now: string;
-  readonly epoch_ms: number;
-  readonly frozen: boolean;
-}
+// What GET /_mock/clock answers is defined once, with the control API's schemas. A type-only import: nothing of
+// TypeBox or the control API is loaded with the clock.
+export type { ClockState } from '../control/schemas.js';
 
 /**
  * A clock that follows a source (the system clock by default) at an offset, or stands still while frozen. Setting
