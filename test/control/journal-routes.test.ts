@@ -36,6 +36,7 @@ describe('GET /_mock/requests', () => {
       path: '/v3/tasks/task-1/progress',
       query: null,
       operation: 'UpdateTaskSpeed',
+      resource_id: 'task-1',
       task_id: 'task-1',
       status: 200,
       request_id: sent.headers['x-request-id'],

@@ -74,6 +74,7 @@ describe('Journal', () => {
         path: '/v3/tasks/t1',
         query: 'x=1',
         operation: 'UpdateTaskSpeed',
+        resource_id: 't1',
         task_id: 't1',
         status: 200,
         request_id: 'r',

@@ -105,10 +105,10 @@ describe('startMock', () => {
     expect(() => sms.journal.count({ operation: 'UpdateTaskSped' })).toThrow(message);
     await expect(sms.journal.wait({ operation: 'UpdateTaskSped', timeoutMs: 10_000 })).rejects.toThrow(message);
     expect(() => sms.journal.count({ task_id: 'seeded' } as never)).toThrow(
-      "unknown filter key 'task_id'; known: method, operation, taskId, status, since, after",
+      "unknown filter key 'task_id'; known: method, operation, resourceId, taskId, status, since, after",
     );
     await expect(sms.journal.wait({ timeout: 10 } as never)).rejects.toThrow(
-      "unknown filter key 'timeout'; known: method, operation, taskId, status, since, after, count, timeoutMs",
+      "unknown filter key 'timeout'; known: method, operation, resourceId, taskId, status, since, after, count, timeoutMs",
     );
     expect(sms.core.journal.pendingWaits).toBe(0);
     expect(sms.journal.count({ operation: 'UpdateTaskSpeed', taskId: 'seeded' })).toBe(1);
