@@ -145,6 +145,20 @@ const REPORT_OPTIONAL = [
   'agent_time',
 ] as const;
 
+/** Task columns a report sets where it gives a value, with the report field each comes from. */
+const REPORT_TASK_COLUMNS: readonly (readonly [TaskColumn, (typeof REPORT_OPTIONAL)[number]])[] = [
+  ['migrate_speed', 'migrate_speed'],
+  ['compress_rate', 'compress_rate'],
+  ['remain_seconds', 'remain_time'],
+  ['total_cpu_usage', 'total_cpu_usage'],
+  ['agent_cpu_usage', 'agent_cpu_usage'],
+  ['total_mem_usage', 'total_mem_usage'],
+  ['agent_mem_usage', 'agent_mem_usage'],
+  ['total_disk_io', 'total_disk_io'],
+  ['agent_disk_io', 'agent_disk_io'],
+  ['need_migration_test', 'need_migration_test'],
+];
+
 /** bigint from a safeIntegers statement → number when it fits, so ordinary values stay ordinary. */
 function int(value: unknown): Int64Value | null {
   if (value === null || value === undefined) return null;
@@ -152,6 +166,11 @@ function int(value: unknown): Int64Value | null {
     return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
   }
   return value as number;
+}
+
+/** A report field as bound: booleans as 0/1, absent as NULL. */
+function reportValue(value: unknown): unknown {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : (value ?? null);
 }
 
 function toSql(column: string, value: unknown): unknown {
@@ -216,6 +235,11 @@ export interface TaskRepository {
   exists(id: string): boolean;
   /** One column of a task, undefined when the task does not exist. */
   column<K extends TaskColumn>(id: string, column: K): TaskFields[K] | undefined;
+  /**
+   * Some columns of a task in one read, undefined when the task does not exist: an update that needs stored values
+   * learns them and whether the task is there at once. With no columns it is an existence check.
+   */
+  columns<K extends TaskColumn>(id: string, columns: readonly K[]): Pick<TaskFields, K> | undefined;
   /** Inserts the task, or replaces it (with its subtasks and samples) when the id exists. */
   put(id: string, fields: Partial<TaskFields>, subTasks: readonly SubTaskInput[]): void;
   /** Changes only the given columns. False when the task does not exist. */
@@ -255,7 +279,7 @@ export function createTaskRepository(db: Db): TaskRepository {
     `INSERT INTO sub_tasks (task_id, id, name, progress, start_date, end_date, migrate_speed, user_op, process_trace)
      VALUES (@task_id, @id, @name, @progress, @start_date, @end_date, @migrate_speed, @user_op, @process_trace)`,
   );
-  // Positional parameters: this runs on every report, and binding by name costs more.
+  // Positional parameters in the three statements of a report: they run on every one, and binding by name costs more.
   const insertSample = db.prepare(
     `INSERT INTO progress_samples (task_id, seq, received_at, subtask_name, progress, replicatesize, totalsize,
        process_trace, ${REPORT_OPTIONAL.join(', ')})
@@ -263,34 +287,28 @@ export function createTaskRepository(db: Db): TaskRepository {
        ${Array.from({ length: 6 + REPORT_OPTIONAL.length }, () => '?').join(', ')})`,
   );
   // The latest subtask of that name: progress, trace and speed as reported; started on its first report, ended
-  // while it stands at 100.
+  // while it stands at 100. Parameters: progress, process_trace, migrate_speed, now, progress, now, task_id,
+  // task_id, subtask_name.
   const updateSubTaskProgress = db.prepare(
     `UPDATE sub_tasks SET
-       progress = @progress,
-       process_trace = @process_trace,
-       migrate_speed = COALESCE(@migrate_speed, migrate_speed),
-       start_date = COALESCE(start_date, @now),
-       end_date = CASE WHEN @progress >= 100 THEN COALESCE(end_date, @now) ELSE NULL END
-     WHERE task_id = @task_id
-       AND id = (SELECT MAX(id) FROM sub_tasks WHERE task_id = @task_id AND name = @subtask_name)`,
+       progress = ?,
+       process_trace = ?,
+       migrate_speed = COALESCE(?, migrate_speed),
+       start_date = COALESCE(start_date, ?),
+       end_date = CASE WHEN ? >= 100 THEN COALESCE(end_date, ?) ELSE NULL END
+     WHERE task_id = ?
+       AND id = (SELECT MAX(id) FROM sub_tasks WHERE task_id = ? AND name = ?)`,
   );
   // Live figures follow the latest report; state and start date only when the service says they change.
+  // Parameters: the report fields of REPORT_TASK_COLUMNS in that order, now and remain_time (the estimate), start
+  // date, state, task_id. (UPDATE ... RETURNING the state would spare the service's read, but costs more than it.)
   const updateTaskProgress = db.prepare(
     `UPDATE tasks SET
-       migrate_speed = COALESCE(@migrate_speed, migrate_speed),
-       compress_rate = COALESCE(@compress_rate, compress_rate),
-       remain_seconds = COALESCE(@remain_time, remain_seconds),
-       estimate_complete_time = COALESCE(@now + @remain_time * 1000, estimate_complete_time),
-       total_cpu_usage = COALESCE(@total_cpu_usage, total_cpu_usage),
-       agent_cpu_usage = COALESCE(@agent_cpu_usage, agent_cpu_usage),
-       total_mem_usage = COALESCE(@total_mem_usage, total_mem_usage),
-       agent_mem_usage = COALESCE(@agent_mem_usage, agent_mem_usage),
-       total_disk_io = COALESCE(@total_disk_io, total_disk_io),
-       agent_disk_io = COALESCE(@agent_disk_io, agent_disk_io),
-       need_migration_test = COALESCE(@need_migration_test, need_migration_test),
-       start_date = COALESCE(@start_date, start_date),
-       state = COALESCE(@state, state)
-     WHERE id = @task_id`,
+       ${REPORT_TASK_COLUMNS.map(([column]) => `${column} = COALESCE(?, ${column})`).join(',\n       ')},
+       estimate_complete_time = COALESCE(? + ? * 1000, estimate_complete_time),
+       start_date = COALESCE(?, start_date),
+       state = COALESCE(?, state)
+     WHERE id = ?`,
   );
   const selectSamples = db.prepare('SELECT * FROM progress_samples WHERE task_id = ? ORDER BY seq').safeIntegers(true);
   type Statement = ReturnType<typeof db.prepare<unknown[]>>;
@@ -302,6 +320,8 @@ export function createTaskRepository(db: Db): TaskRepository {
   const setsSeenOnce = new Set<number>();
   // Bounded by the fixed column list: column() refuses any other name.
   const columnStatements = new Map<string, Statement>();
+  /** columns(): one statement per set of columns asked for, keyed by their names in the order given. */
+  const columnsStatements = new Map<string, Statement>();
 
   /** The statement of this set of columns, when it has (or now earns) one of its own. */
   function ownUpdate(mask: number): { statement: Statement; columns: TaskColumn[] } | undefined {
@@ -390,6 +410,27 @@ export function createTaskRepository(db: Db): TaskRepository {
       return row.length === 0 ? undefined : (fromSql(column, row[0]) as TaskFields[typeof column]);
     },
 
+    columns(id, columns) {
+      const key = columns.join(',');
+      let statement = columnsStatements.get(key);
+      if (statement === undefined) {
+        for (const column of columns) if (!COLUMN_SET.has(column)) throw new Error(`unknown task column ${column}`);
+        // Column names come from the fixed list, checked above, never from the request.
+        const list = columns.length === 0 ? '1' : columns.join(', ');
+        statement = db.prepare(`SELECT ${list} FROM tasks WHERE id = ?`).raw().safeIntegers(true);
+        // Callers ask for a few fixed sets; the bound only keeps a mistake from growing the cache.
+        if (columnsStatements.size < MAX_UPDATE_STATEMENTS) columnsStatements.set(key, statement);
+      }
+      const row = statement.get(id) as unknown[] | undefined;
+      if (row === undefined) return undefined;
+      const values: Record<string, unknown> = {};
+      for (let i = 0; i < columns.length; i++) {
+        const column = columns[i] as TaskColumn;
+        values[column] = fromSql(column, row[i]);
+      }
+      return values as Pick<TaskFields, (typeof columns)[number]>;
+    },
+
     put(id, fields, subTasks) {
       deleteTask.run(id);
       const params: Record<string, unknown> = { id };
@@ -418,7 +459,7 @@ export function createTaskRepository(db: Db): TaskRepository {
           params[i] = toSql(column, fields[column]);
         }
         params[columns.length] = id;
-        return statement.run(...params).changes > 0;
+        return statement.run(params).changes > 0;
       }
       const params: unknown[] = new Array(2 * ALL_COLUMNS.length + 1).fill(null);
       for (const name in fields) {
@@ -428,7 +469,7 @@ export function createTaskRepository(db: Db): TaskRepository {
         params[2 * index + 1] = toSql(name, fields[name as TaskColumn]);
       }
       params[2 * ALL_COLUMNS.length] = id;
-      return updateAny.run(...params).changes > 0;
+      return updateAny.run(params).changes > 0;
     },
 
     replaceSubTasks(id, subTasks) {
@@ -437,43 +478,55 @@ export function createTaskRepository(db: Db): TaskRepository {
     },
 
     applyProgress(id, report, now, moves) {
-      const params: Record<string, unknown> = {
-        task_id: id,
-        now,
-        state: moves?.state ?? null,
-        start_date: moves?.start_date ?? null,
-        received_at: now,
-        subtask_name: report.subtask_name,
-        progress: report.progress,
-        replicatesize: report.replicatesize,
-        totalsize: report.totalsize,
-        process_trace: report.process_trace,
-      };
-      for (const name of REPORT_OPTIONAL) {
-        const value = report[name];
-        params[name] = typeof value === 'boolean' ? (value ? 1 : 0) : (value ?? null);
+      const columns = REPORT_TASK_COLUMNS.length;
+      const taskParams: unknown[] = new Array(columns + 5);
+      for (let i = 0; i < columns; i++) {
+        taskParams[i] = reportValue(report[(REPORT_TASK_COLUMNS[i] as (typeof REPORT_TASK_COLUMNS)[number])[1]]);
       }
-      if (updateTaskProgress.run(params).changes === 0) return false;
+      taskParams[columns] = now;
+      taskParams[columns + 1] = report.remain_time ?? null;
+      taskParams[columns + 2] = moves?.start_date ?? null;
+      taskParams[columns + 3] = moves?.state ?? null;
+      taskParams[columns + 4] = id;
+      if (updateTaskProgress.run(taskParams).changes === 0) return false;
+      const optional: unknown[] = new Array(REPORT_OPTIONAL.length);
+      for (let i = 0; i < REPORT_OPTIONAL.length; i++) {
+        optional[i] = reportValue(report[REPORT_OPTIONAL[i] as (typeof REPORT_OPTIONAL)[number]]);
+      }
+      const { progress, process_trace, subtask_name } = report;
+      // An array binds as consecutive positional parameters: no spread of the optional fields.
       insertSample.run(
         id,
         id,
         now,
-        report.subtask_name,
-        report.progress,
+        subtask_name,
+        progress,
         report.replicatesize,
         report.totalsize,
-        report.process_trace,
-        ...REPORT_OPTIONAL.map((name) => params[name]),
+        process_trace,
+        optional,
       );
-      if (updateSubTaskProgress.run(params).changes === 0) {
+      const speed = report.migrate_speed ?? null;
+      const subTask = updateSubTaskProgress.run(
+        progress,
+        process_trace,
+        speed,
+        now,
+        progress,
+        now,
+        id,
+        id,
+        subtask_name,
+      );
+      if (subTask.changes === 0) {
         insertSubTasks(id, [
           {
-            name: report.subtask_name,
-            progress: report.progress,
-            process_trace: report.process_trace,
-            migrate_speed: report.migrate_speed ?? null,
+            name: subtask_name,
+            progress,
+            process_trace,
+            migrate_speed: speed,
             start_date: now,
-            end_date: report.progress >= 100 ? now : null,
+            end_date: progress >= 100 ? now : null,
           },
         ]);
       }

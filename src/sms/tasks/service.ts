@@ -35,6 +35,12 @@ const UPDATE_DIRECT_COLUMNS = new Set<string>([
   'clone_server',
 ]);
 
+/** Stored columns an UpdateTask may need before it writes: the IP's family, and the documents it merges into. */
+type StoredColumn = 'use_ipv6' | 'source_server' | 'target_server';
+type Stored = Partial<Pick<TaskFields, StoredColumn>>;
+/** What a task created by this very update holds in those columns. */
+const NOTHING_STORED: Stored = {};
+
 /** UpdateTask fields that ShowTask shows inside target_server. */
 const TARGET_SERVER_FIELDS = ['image_disk_id', 'cutovered_snapshot_ids'] as const;
 
@@ -84,10 +90,26 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
     tasks.put(id, { state: 'READY', create_date: clock.now() }, []);
   }
 
-  function updateFields(id: string, update: Readonly<Record<string, unknown>>): Partial<TaskFields> {
+  /**
+   * The columns a task must hold and whose stored values an update needs, in one read before it changes anything:
+   * the task's existence is checked before the body's values are (a missing task is a 404 whatever the body says).
+   * Undefined when the update needs no stored value and nothing in it can be refused: then the UPDATE itself tells
+   * whether the task exists.
+   */
+  function storedColumnsOf(update: Readonly<Record<string, unknown>>): StoredColumn[] | undefined {
+    const hasTarget = 'target_server' in update || TARGET_SERVER_FIELDS.some((f) => f in update);
+    if (!('migration_ip' in update) && !('source_server' in update) && !hasTarget) return undefined;
+    const columns: StoredColumn[] = [];
+    if ('migration_ip' in update && !('use_ipv6' in update)) columns.push('use_ipv6');
+    if (isRecord(update.source_server)) columns.push('source_server');
+    if (hasTarget) columns.push('target_server');
+    return columns;
+  }
+
+  function updateFields(update: Readonly<Record<string, unknown>>, stored: Stored): Partial<TaskFields> {
     const fields: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(update)) {
-      if (UPDATE_DIRECT_COLUMNS.has(name)) fields[name] = value ?? null;
+    for (const name in update) {
+      if (UPDATE_DIRECT_COLUMNS.has(name)) fields[name] = update[name] ?? null;
     }
     if ('enterprise_project' in update && !('enterprise_project_id' in update)) {
       fields.enterprise_project_id = update.enterprise_project ?? null;
@@ -97,15 +119,15 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
     }
 
     if ('migration_ip' in update) {
-      const useIpv6 = 'use_ipv6' in update ? update.use_ipv6 === true : tasks.column(id, 'use_ipv6') === true;
+      const useIpv6 = 'use_ipv6' in update ? update.use_ipv6 === true : stored.use_ipv6 === true;
       checkMigrationIp(update.migration_ip, useIpv6);
     }
     if ('source_server' in update) {
       const given = update.source_server;
-      fields.source_server = isRecord(given) ? { ...(tasks.column(id, 'source_server') ?? {}), ...given } : null;
+      fields.source_server = isRecord(given) ? { ...(stored.source_server ?? {}), ...given } : null;
     }
     if ('target_server' in update || TARGET_SERVER_FIELDS.some((f) => f in update)) {
-      let target: JsonObject | null = tasks.column(id, 'target_server') ?? null;
+      let target: JsonObject | null = stored.target_server ?? null;
       if ('target_server' in update) {
         const given = update.target_server;
         target = isRecord(given) ? { ...(target ?? {}), ...targetServerForStorage(given) } : null;
@@ -121,15 +143,29 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
   return {
     showTask: body,
 
-    updateTask(id, update) {
+    updateTask(id, given) {
+      const update = given as Readonly<Record<string, unknown>>;
       const duplicate = 'sub_tasks' in update ? duplicateSubTaskId(update.sub_tasks) : undefined;
       if (duplicate !== undefined) return Promise.reject(new ApiError('invalidParameter', duplicate));
+      const reads = storedColumnsOf(update);
       return writes.run(() => {
-        if (!tasks.exists(id)) {
-          if (!autoCreate) throw new ApiError('taskNotFound', id);
-          createReadyTask(id);
+        if (reads === undefined) {
+          // Nothing to read first and nothing to refuse: the update answers whether the task is there.
+          const fields = updateFields(update, NOTHING_STORED);
+          if (!tasks.update(id, fields)) {
+            if (!autoCreate) throw new ApiError('taskNotFound', id);
+            createReadyTask(id);
+            tasks.update(id, fields);
+          }
+        } else {
+          let stored: Stored | undefined = tasks.columns(id, reads);
+          if (stored === undefined) {
+            if (!autoCreate) throw new ApiError('taskNotFound', id);
+            createReadyTask(id);
+            stored = NOTHING_STORED;
+          }
+          tasks.update(id, updateFields(update, stored));
         }
-        tasks.update(id, updateFields(id, update as Readonly<Record<string, unknown>>));
         if ('sub_tasks' in update) {
           const subTasks = Array.isArray(update.sub_tasks) ? (update.sub_tasks as SubTaskInput[]) : [];
           tasks.replaceSubTasks(id, subTasks);

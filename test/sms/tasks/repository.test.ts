@@ -101,6 +101,19 @@ describe('task repository', () => {
     ]);
   });
 
+  it('reads several columns in one go, undefined for a task that does not exist', () => {
+    repo.put('t1', { use_ipv6: true, source_server: { id: 's', size: 9223372036854775807n } }, []);
+    expect(repo.columns('t1', ['use_ipv6', 'source_server', 'target_server'])).toEqual({
+      use_ipv6: true,
+      source_server: { id: 's', size: 9223372036854775807n },
+      target_server: null,
+    });
+    expect(repo.columns('t1', [])).toEqual({});
+    expect(repo.columns('missing', ['use_ipv6'])).toBeUndefined();
+    expect(repo.columns('missing', [])).toBeUndefined();
+    expect(() => repo.columns('t1', ['id; DROP TABLE tasks' as 'name'])).toThrow('unknown task column');
+  });
+
   it('appends a subtask the task does not have yet, with the next id', () => {
     repo.put('t1', { state: 'RUNNING' }, [{ id: 7, name: 'A' }]);
     repo.put('t2', { state: 'RUNNING' }, [{ id: 20, name: 'A' }]);

@@ -1,9 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Core, createCore } from '../../../src/core.js';
 import { type Db, openDatabase } from '../../../src/db/database.js';
+import { createWriteQueue } from '../../../src/db/write-queue.js';
 import { parseJson } from '../../../src/lib/json.js';
-import type { UpdateTaskSpeedBody } from '../../../src/schemas/index.js';
+import type { UpdateTaskBody, UpdateTaskSpeedBody } from '../../../src/schemas/index.js';
 import type { LiveFields } from '../../../src/sms/tasks/render.js';
+import { createTaskRepository } from '../../../src/sms/tasks/repository.js';
+import { createTaskService } from '../../../src/sms/tasks/service.js';
 import { TASK_STATES, TRANSITIONS, transition } from '../../../src/sms/tasks/state-machine.js';
 import { progressReport as fixture, sampleTask, TestClock } from '../../helpers.js';
 
@@ -111,5 +114,77 @@ describe('reset', () => {
     await core.reset();
     expect(show(core).name).toBe(sampleTask('task-1').name);
     expect(() => core.tasks.showTask('task-9')).toThrow('The migration task does not exist: task-9');
+  });
+});
+
+describe('statements per write', () => {
+  const service = (autoCreate: boolean) => {
+    const tasks = createTaskRepository(db);
+    const spies = {
+      exists: vi.spyOn(tasks, 'exists'),
+      column: vi.spyOn(tasks, 'column'),
+      columns: vi.spyOn(tasks, 'columns'),
+      lifecycle: vi.spyOn(tasks, 'lifecycle'),
+    };
+    const writes = createWriteQueue(db);
+    return { tasks, spies, service: createTaskService({ tasks, writes, clock, body: () => '', autoCreate }) };
+  };
+
+  it('UpdateTask reads the task at most once, and not at all when the body needs no stored value', async () => {
+    const { tasks, spies, service: s } = service(false);
+    tasks.put('t1', { state: 'READY', use_ipv6: true, source_server: { id: 'a', ip: '1' } }, []);
+    await s.updateTask('t1', { name: 'renamed', speed_limit: 5 });
+    expect(spies.exists).not.toHaveBeenCalled();
+    expect(spies.columns).not.toHaveBeenCalled();
+    await s.updateTask('t1', { migration_ip: '2001:db8::1', source_server: { ip: '2' } } as UpdateTaskBody);
+    expect(spies.columns).toHaveBeenCalledTimes(1);
+    expect(spies.columns).toHaveBeenCalledWith('t1', ['use_ipv6', 'source_server']);
+    expect(spies.column).not.toHaveBeenCalled();
+    expect(tasks.find('t1')).toMatchObject({
+      name: 'renamed',
+      speed_limit: 5,
+      migration_ip: '2001:db8::1',
+      source_server: { id: 'a', ip: '2' },
+    });
+  });
+
+  it('UpdateTask answers 404 for a missing task before it looks at the body, and stores nothing', async () => {
+    const { tasks, service: s } = service(false);
+    for (const body of [{ name: 'x' }, { migration_ip: '2001:db8::1' }, { migration_ip: 'bad', use_ipv6: false }]) {
+      await expect(s.updateTask('missing', body as UpdateTaskBody)).rejects.toMatchObject({
+        definition: { code: 'SMS.2003' },
+      });
+    }
+    expect(tasks.exists('missing')).toBe(false);
+  });
+
+  it('UpdateTask with auto-create makes a READY task first, whichever way the body is stored', async () => {
+    const { tasks, service: s } = service(true);
+    await s.updateTask('a', { name: 'a' });
+    await s.updateTask('b', { migration_ip: '10.0.0.1', target_server: { name: 't' } } as UpdateTaskBody);
+    expect(tasks.find('a')).toMatchObject({ state: 'READY', create_date: clock.current, name: 'a' });
+    expect(tasks.find('b')).toMatchObject({
+      state: 'READY',
+      create_date: clock.current,
+      migration_ip: '10.0.0.1',
+      target_server: { name: 't' },
+    });
+    await expect(s.updateTask('c', { migration_ip: '2001:db8::1' })).rejects.toMatchObject({
+      definition: { code: 'SMS.2001' },
+    });
+    expect(tasks.exists('c')).toBe(false);
+  });
+
+  it('a report reads the state once, and moves it in the same UPDATE that stores its figures', async () => {
+    const { tasks, spies, service: s } = service(true);
+    tasks.put('t1', { state: 'READY' }, []);
+    await s.reportProgress('t1', progressReport());
+    await s.reportProgress('t1', progressReport({ progress: 50 }));
+    expect(spies.lifecycle).toHaveBeenCalledTimes(2);
+    expect(tasks.lifecycle('t1')).toEqual({ state: 'RUNNING', start_date: clock.current });
+    // An unknown task, created by the report itself, starts as any other.
+    await s.reportProgress('new', progressReport());
+    expect(tasks.lifecycle('new')).toEqual({ state: 'RUNNING', start_date: clock.current });
+    expect(tasks.listSamples('new')).toHaveLength(1);
   });
 });
