@@ -10,7 +10,7 @@ import type { Journal } from '../control/journal.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { ApiError } from '../lib/errors.js';
 import { resourceIdOf, routeFacts, stateOf } from '../plugins/request-state.js';
-import { checkCredentials, type SignatureHeader, verifySignature } from './auth.js';
+import { checkCredentials, verifySignature } from './auth.js';
 import { journalRecord } from './journal.js';
 
 export interface GatewayOptions {
@@ -39,23 +39,29 @@ async function gateway(
   { credentials, clock, faults, journal, closing }: GatewayOptions,
 ): Promise<void> {
   // Authentication happens before the body is read, as at the gateway; verifying a signature needs the body, so
-  // that part waits until it has been parsed.
-  const signatures = new WeakMap<object, SignatureHeader>();
-  app.addHook('onRequest', (request, _reply, done) => {
-    const signature = checkCredentials(request.headers);
-    if (signature && credentials.size > 0) signatures.set(request, signature);
-    done();
-  });
+  // that part waits until it has been parsed. Without credentials there is no signature to keep for it.
+  if (credentials.size === 0) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      checkCredentials(request.headers);
+      done();
+    });
+  } else {
+    app.addHook('onRequest', (request, _reply, done) => {
+      stateOf(request).signature = checkCredentials(request.headers) ?? null;
+      done();
+    });
+  }
 
   // Fault rules apply once the body is read (so the journal shows it) and before signatures and schemas are checked:
   // a faulted request reaches no handler and stores nothing. Delays end early when the server closes.
   app.addHook('preValidation', (request, reply, done) => {
     if (faults.size === 0) return done();
+    const facts = routeFacts(request);
     const action = faults.pick({
-      operation: routeFacts(request).operation ?? null,
+      operation: facts.operation ?? null,
       method: request.method,
       path: request.url.split('?', 1)[0] as string,
-      resource: routeFacts(request).resource ?? null,
+      resource: facts.resource ?? null,
       resourceId: resourceIdOf(request),
     });
     if (!action) return done();
@@ -86,10 +92,10 @@ async function gateway(
 
   if (credentials.size > 0) {
     app.addHook('preValidation', (request, _reply, done) => {
-      const signature = signatures.get(request);
-      if (signature) {
+      const { signature, rawBody } = stateOf(request);
+      if (signature !== null) {
         const { method, headers } = request;
-        const body = stateOf(request).rawBody ?? undefined;
+        const body = rawBody ?? undefined;
         verifySignature({ method, url: request.raw.url ?? '/', headers, body }, signature, credentials, [
           clock,
           systemClock,

@@ -3,11 +3,14 @@
 // stand-ins (2^53 for an in-range value, 1e300 for one beyond int64) and the bigints are put back before the handler.
 // The stand-ins are sound because any bound below 2^53 rejects an in-range bigint, which is right: a field with such
 // a bound cannot hold it; and 1e300 fails every bound an int64 has.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError } from '../lib/errors.js';
 import { JsonRefusedError, mayHoldInt64, parseJson, restoreInt64, standInInt64 } from '../lib/json.js';
 import { stateOf } from './request-state.js';
+
+/** Methods Fastify never reads a body for. */
+const BODYLESS = new Set(['GET', 'HEAD']);
 
 export interface JsonInt64Options {
   /** Keep the raw body on the request (signature verification hashes it). */
@@ -37,10 +40,19 @@ async function jsonInt64(app: FastifyInstance, { keepRawBody }: JsonInt64Options
     }
     done(null, value);
   });
-  app.addHook('preHandler', (request, _reply, done) => {
+  const restore: preHandlerHookHandler = (request, _reply, done) => {
     const fixups = stateOf(request).int64Fixups;
     if (fixups !== null) restoreInt64(fixups);
     done();
+  };
+  // Only routes that can receive a body get the hook: Fastify reads none for GET and HEAD, and a route without
+  // hooks of a kind skips that step of the request entirely.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.every((method) => BODYLESS.has(method))) return;
+    const own =
+      route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+    route.preHandler = [restore, ...own];
   });
 }
 

@@ -2,6 +2,7 @@
 // would ship in the package's declarations and add properties to every consumer's own FastifyRequest.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FaultMark } from '../control/journal.js';
+import type { SignatureHeader } from '../gateway/auth.js';
 import type { Int64Fixup } from '../lib/json.js';
 
 export interface RequestState {
@@ -15,6 +16,10 @@ export interface RequestState {
   bodyText: string | null;
   /** The fault rule that fired on this request, if any. */
   fault: FaultMark | null;
+  /** The SDK signature to verify once the body is read (only when signatures are verified). */
+  signature: SignatureHeader | null;
+  /** The route's facts, once asked for (routeFacts). */
+  facts: RouteFacts | null;
 }
 
 /** Declared on every request with these starting values (decorateRequest), so requests keep one shape. */
@@ -24,6 +29,8 @@ export const REQUEST_STATE: Readonly<RequestState> = {
   rawBody: null,
   bodyText: null,
   fault: null,
+  signature: null,
+  facts: null,
 };
 
 /** The request's state fields: the same object, seen through its decorated type. */
@@ -41,8 +48,14 @@ export interface RouteFacts {
   readonly resource?: string;
 }
 
+/**
+ * The facts of the route a request reached. Kept on the request at the first call: Fastify builds a new routeOptions
+ * object on every read, and the journal and the fault rules each ask.
+ */
 export function routeFacts(request: FastifyRequest): RouteFacts {
-  return request.routeOptions.config as RouteFacts;
+  const state = stateOf(request);
+  state.facts ??= request.routeOptions.config as RouteFacts;
+  return state.facts;
 }
 
 /** The value of the path parameter naming the request's resource, or null. */
