@@ -1,22 +1,21 @@
-// Writes the OpenAPI document built from the route schemas to openapi/openapi.json (`npm run gen:openapi`).
-// test/openapi.test.ts fails when the committed file differs from what the routes produce.
+// Writes the OpenAPI document built from the route schemas to openapi/openapi.json (`npm run gen:openapi`): the file
+// the server serves. test/plugins/openapi.test.ts fails when it differs from what the routes produce.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '../src/app.js';
 import { DEFAULTS } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
+import { documentFromRoutes } from '../src/plugins/openapi.js';
 
 export const OPENAPI_FILE = fileURLToPath(new URL('../openapi/openapi.json', import.meta.url));
 
 /** The document as the routes describe it, formatted as committed. */
 export async function renderOpenApi(): Promise<string> {
   const db = openDatabase({ path: ':memory:' });
-  const app = await buildApp({ config: DEFAULTS, db });
   try {
-    await app.ready();
-    return `${JSON.stringify(app.swagger(), null, 2)}\n`;
+    const document = await documentFromRoutes(() => buildApp({ config: DEFAULTS, db }));
+    return `${JSON.stringify(document, null, 2)}\n`;
   } finally {
-    await app.close();
     db.close();
   }
 }

@@ -11,7 +11,8 @@ import type { Db } from './db/database.js';
 import journaling from './gateway/journal.js';
 import { createHttpServer, refuseUnreadable } from './http/connection.js';
 import type { Clock } from './lib/clock.js';
-import { createValidators } from './lib/validation.js';
+import { buildSerializer } from './lib/serialization.js';
+import { buildValidator } from './lib/validation.js';
 import errorHandler, { frameworkErrors } from './plugins/error-handler.js';
 import jsonInt64 from './plugins/json-int64.js';
 import openApi from './plugins/openapi.js';
@@ -69,6 +70,9 @@ export async function buildApp({
     logController: new RequestLog(),
     // Task ids may be up to 255 characters (ShowTask): longer ones are refused by the schema, not the router.
     routerOptions: { maxParamLength: 1024 },
+    // Validators and serializers are made on a schema's first use, not at ready, so start-up stays the same however
+    // many routes there are; given here, Fastify does not load its own Ajv and fast-json-stringify compilers either.
+    schemaController: { compilersFactory: { buildValidator, buildSerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   if (given === undefined && db === undefined) throw new TypeError('buildApp needs a core or a db');
@@ -96,7 +100,6 @@ export async function buildApp({
     done();
   });
 
-  app.setValidatorCompiler(createValidators().compiler);
   await app.register(requests, { closing: closing.signal });
   await app.register(errorHandler);
   await app.register(jsonInt64, { keepRawBody: config.credentials.size > 0 });

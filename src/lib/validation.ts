@@ -1,46 +1,98 @@
 // Request validation with Ajv: bodies strictly as sent (no coercion, no defaults filled in: UpdateTask changes only
 // the fields present), path and header values as strings. Errors are turned into messages that name the field.
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-import type { FastifySchemaCompiler } from 'fastify';
+// Nothing is compiled when routes are registered: each validator is made on its first call, from its precompiled
+// module when one matches (see precompiled.ts), else by Ajv, which is itself loaded only then.
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
+import type { FastifySchemaCompiler, FastifyServerOptions } from 'fastify';
 import { INT64_MAX } from '../schemas/types.js';
+import { type CompiledKind, lazily, publishSchemaEvent } from './precompiled.js';
 
-/** -2^63 and 2^63 are exact doubles; every double from the one up to (not including) the other is an int64 value. */
-const INT64_LOW = -(2 ** 63);
-const INT64_HIGH = 2 ** 63;
+/**
+ * Whether a number is an int64 value: -2^63 and 2^63 are exact doubles; every double from the one up to (not
+ * including) the other is one. The precompiled modules' formats.cjs holds the same test.
+ */
+export function isInt64(value: number): boolean {
+  return Number.isInteger(value) && value >= -(2 ** 63) && value < 2 ** 63;
+}
 
-function createAjv(options: Options): Ajv {
-  const ajv = new Ajv({ allErrors: false, strict: true, strictTypes: false, ...options });
-  addFormats.default(ajv);
+const load = createRequire(import.meta.url);
+
+/** Bodies are checked as sent: no coercion, no defaults filled in. */
+export const BODY_OPTIONS: Options = { coerceTypes: false, useDefaults: false, removeAdditional: false };
+/** Path, query and header values arrive as strings. */
+export const OTHER_OPTIONS: Options = { coerceTypes: true, useDefaults: true, removeAdditional: false };
+
+export function ajvOptions(kind: Exclude<CompiledKind, 'serializer'>): Options {
+  return { allErrors: false, strict: true, strictTypes: false, ...(kind === 'body' ? BODY_OPTIONS : OTHER_OPTIONS) };
+}
+
+/** An Ajv instance with the formats the schemas use; `extra` adds options (the generator asks for source code). */
+export function createAjv(kind: Exclude<CompiledKind, 'serializer'>, extra: Options = {}): Ajv {
+  const { Ajv: AjvClass } = load('ajv') as typeof import('ajv');
+  const addFormats = load('ajv-formats') as typeof import('ajv-formats').default;
+  const ajv = new AjvClass({ ...ajvOptions(kind), ...extra });
+  addFormats(ajv);
   // ajv-formats takes any integer as an int64, and 2^63 - 1 as a bound is 2^63 as a double: a literal that rounds to
   // 2^63 (9223372036854775807.0, 9.223372036854775807e18) would pass and then fail in SQLite. Exact integers beyond
   // 2^53 never get here as such: they arrive as stand-ins (standInInt64).
-  ajv.addFormat('int64', {
-    type: 'number',
-    validate: (value: number) => Number.isInteger(value) && value >= INT64_LOW && value < INT64_HIGH,
-  });
+  ajv.addFormat('int64', { type: 'number', validate: isInt64 });
   return ajv;
 }
 
+/**
+ * Ajv's own validators carry `schemaEnv`, and Fastify then passes the request as the parent of the validated value,
+ * which is what lets a coerced root value be written back; the lazy validator keeps that, whichever code it runs.
+ */
+type LazyValidator = ((data: unknown, context?: object) => boolean) & {
+  errors?: ErrorObject[] | null | undefined;
+  schemaEnv?: unknown;
+};
+
+/**
+ * One Ajv per kind, made when a schema without precompiled code first needs it: an instance compiles its own copy of
+ * the meta-schema, which costs more than most schemas.
+ */
+const instances: Partial<Record<Exclude<CompiledKind, 'serializer'>, Ajv>> = {};
+
+function lazyValidator(kind: Exclude<CompiledKind, 'serializer'>, schema: object, use: string): LazyValidator {
+  const validator = lazily<ValidateFunction>(kind, schema, use, () => {
+    instances[kind] ??= createAjv(kind);
+    return instances[kind].compile(schema);
+  });
+  const validate: LazyValidator = (data, context) => {
+    const compiled = validator();
+    const valid = compiled(data, context as Parameters<ValidateFunction>[1]);
+    validate.errors = compiled.errors;
+    return valid;
+  };
+  validate.errors = null;
+  validate.schemaEnv = true;
+  return validate;
+}
+
 export interface Validators {
-  readonly body: Ajv;
-  readonly other: Ajv;
   readonly compiler: FastifySchemaCompiler<unknown>;
 }
 
-/** Bodies are checked as sent: no coercion, no defaults filled in. */
-const BODY_OPTIONS: Options = { coerceTypes: false, useDefaults: false, removeAdditional: false };
-
 export function createValidators(): Validators {
-  const body = createAjv(BODY_OPTIONS);
-  const other = createAjv({ coerceTypes: true, useDefaults: true, removeAdditional: false });
   return {
-    body,
-    other,
-    compiler: ({ schema, httpPart }) =>
-      (httpPart === 'body' ? body : other).compile(schema as object) as ValidateFunction,
+    compiler: ({ schema, method, url, httpPart }) => {
+      const kind = httpPart === 'body' ? 'body' : 'other';
+      const use = `${method} ${url} ${httpPart ?? ''}`.trimEnd();
+      publishSchemaEvent({ event: 'declared', kind, schema, use });
+      return lazyValidator(kind, schema as object, use);
+    },
   };
 }
+
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+
+/**
+ * For Fastify's `schemaController.compilersFactory.buildValidator`: given there, Fastify does not load its own Ajv
+ * compiler at all. Its type describes that default compiler; Fastify only calls it for the compiler it returns.
+ */
+export const buildValidator = (() => createValidators().compiler) as unknown as CompilersFactory['buildValidator'];
 
 function formatLimit(limit: unknown): string {
   return limit === INT64_MAX ? '9223372036854775807' : String(limit);
@@ -97,17 +149,13 @@ export function describeValidationError(error: ErrorObject, context: string): st
   }
 }
 
-let checkerAjv: Ajv | undefined;
-
 /**
  * Checks a value that arrives outside a request (a seed task, a fault rule given in-process) against a schema with
  * the body rules, compiled on first use. Answers the first error as a sentence naming the field, or undefined.
  */
 export function createChecker(schema: object, context: string): (value: unknown) => string | undefined {
-  let validate: ValidateFunction | undefined;
+  const validate = lazyValidator('body', schema, `${context} check`);
   return (value) => {
-    checkerAjv ??= createAjv(BODY_OPTIONS);
-    validate ??= checkerAjv.compile(schema);
     if (validate(value)) return undefined;
     const first = validate.errors?.[0];
     return first ? describeValidationError(first, context) : `${context} is invalid`;

@@ -1,6 +1,7 @@
 // The schemas the server uses: the generated ones from the doc tables, and a few of the mock's own built from them.
 import { type TSchema, Type } from '@sinclair/typebox';
-import fastJson from 'fast-json-stringify';
+import { publishSchemaEvent } from '../lib/precompiled.js';
+import { lazySerializer } from '../lib/serialization.js';
 import { ShowTaskResponse, UpdateTaskBody } from './generated/sms-v3.js';
 import { Double, Int32, Int64, Nullable } from './types.js';
 
@@ -105,9 +106,13 @@ function fillNulls(schema: JsonSchema, value: unknown): unknown {
   return out;
 }
 
-/** Serializes a stored task to its ShowTask body: every field of the schema, in its order, null where unset. */
+/**
+ * Serializes a stored task to its ShowTask body: every field of the schema, in its order, null where unset. The
+ * serializer is made on the first task rendered, not when the renderer is.
+ */
 export function createTaskRenderer(): (task: object) => string {
-  const serialize = fastJson(ShowTaskResponse as object);
+  publishSchemaEvent({ event: 'declared', kind: 'serializer', schema: ShowTaskResponse, use: 'ShowTask body' });
+  const serialize = lazySerializer(ShowTaskResponse, 'ShowTask body');
   const schema = ShowTaskResponse as unknown as JsonSchema;
   return (task) => serialize(fillNulls(schema, task));
 }
