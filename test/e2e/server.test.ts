@@ -1,15 +1,13 @@
-// Through a real listening port: the in-process server, restarts on the same file, kill -9, and the command itself.
+// Through a real listening port: the in-process server, restarts on the same file, its start state, refused starts
+// and close. The command itself is in cli.test.ts.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import Database from 'better-sqlite3';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StartError, startServer } from '../../src/server.js';
-import { sampleTask } from '../helpers.js';
-import { runCli, runCliToEnd, within } from './process.js';
+import { logCapture, progressReport, sampleTask } from '../helpers.js';
+import { within } from './process.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -23,14 +21,7 @@ afterEach(() => {
 
 const TOKEN = { 'x-auth-token': 'e2e' };
 const JSON_HEADERS = { ...TOKEN, 'content-type': 'application/json' };
-const report = (progress: number) =>
-  JSON.stringify({
-    subtask_name: 'MIGRATE_LINUX_BLOCK',
-    progress,
-    replicatesize: progress * 10,
-    totalsize: 1000,
-    process_trace: `at ${progress}`,
-  });
+const report = (progress: number) => JSON.stringify(progressReport({ progress }));
 
 describe('in-process server on a real port', () => {
   it('serves the three operations over HTTP', async () => {
@@ -131,112 +122,6 @@ describe('in-process server on a real port', () => {
   });
 });
 
-describe('the sms-mock command', () => {
-  it('keeps every acknowledged report through kill -9', async () => {
-    const dir = tempDir();
-    const db = join(dir, 'crash.db');
-    const seed = join(dir, 'seed.json');
-    writeFileSync(seed, JSON.stringify({ tasks: [sampleTask('task-1')] }));
-    const child = await runCli(['--port', '0', '--db', db, '--seed', seed, '--log-level', 'info']);
-    let acknowledged = 0;
-    try {
-      // Concurrent batches, so reports share group commits, then a hard kill right after the last answer.
-      for (let round = 0; round < 10; round++) {
-        const responses = await Promise.all(
-          Array.from({ length: 10 }, (_, i) =>
-            fetch(`${child.url}/v3/tasks/task-1/progress`, {
-              method: 'PUT',
-              headers: JSON_HEADERS,
-              body: report(round * 10 + i),
-            }),
-          ),
-        );
-        acknowledged += responses.filter((r) => r.status === 200).length;
-      }
-    } finally {
-      child.process.kill('SIGKILL');
-    }
-    expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' });
-    expect(acknowledged).toBe(100);
-    const check = new Database(db, { readonly: true });
-    try {
-      expect(check.prepare("SELECT COUNT(*) FROM progress_samples WHERE task_id = 'task-1'").pluck().get()).toBe(
-        acknowledged,
-      );
-    } finally {
-      check.close();
-    }
-  });
-
-  it('loads a seed file, reads SMS_MOCK_* variables, and exits cleanly on SIGTERM', async () => {
-    const dir = tempDir();
-    const seed = join(dir, 'seed.json');
-    writeFileSync(seed, JSON.stringify([sampleTask('from-seed')]));
-    const child = await runCli(['--port', '0'], {
-      SMS_MOCK_DB: ':memory:',
-      SMS_MOCK_SEED: seed,
-      SMS_MOCK_AUTO_CREATE: 'true',
-    });
-    const shown = await fetch(`${child.url}/v3/tasks/from-seed`, { headers: TOKEN });
-    expect(shown.status).toBe(200);
-    const created = await fetch(`${child.url}/v3/tasks/new-one/progress`, {
-      method: 'PUT',
-      headers: JSON_HEADERS,
-      body: report(5),
-    });
-    expect(created.status).toBe(200);
-    child.process.kill('SIGTERM');
-    expect(await child.exited).toEqual({ code: 0, signal: null });
-    expect(child.output()).toContain('shutting down');
-  });
-
-  it('answers health, keeps --journal-size requests, resets to its seed, and stops with a wait pending', async () => {
-    const dir = tempDir();
-    const seed = join(dir, 'seed.json');
-    writeFileSync(seed, JSON.stringify([sampleTask('from-seed')]));
-    const child = await runCli(['--port', '0', '--db', ':memory:', '--seed', seed, '--journal-size', '2']);
-    expect((await fetch(`${child.url}/_mock/health`)).status).toBe(200);
-    for (let i = 0; i < 3; i++) await fetch(`${child.url}/v3/tasks/from-seed`, { headers: TOKEN });
-    const journal = (await (await fetch(`${child.url}/_mock/requests`)).json()) as { requests: { seq: number }[] };
-    expect(journal.requests.map((r) => r.seq)).toEqual([2, 3]);
-
-    await fetch(`${child.url}/_mock/tasks/other`, { method: 'PUT', headers: JSON_HEADERS, body: '{}' });
-    expect((await fetch(`${child.url}/_mock/reset`, { method: 'POST' })).status).toBe(204);
-    expect((await fetch(`${child.url}/v3/tasks/other`, { headers: TOKEN })).status).toBe(404);
-    expect((await fetch(`${child.url}/v3/tasks/from-seed`, { headers: TOKEN })).status).toBe(200);
-
-    const waiting = fetch(`${child.url}/_mock/requests/wait?count=5&timeout_ms=60000`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    child.process.kill('SIGTERM');
-    expect((await waiting).status).toBe(408);
-    expect(await child.exited).toEqual({ code: 0, signal: null });
-  });
-
-  it('prints help, and refuses unknown flags and bad values with exit 2', async () => {
-    const help = await runCliToEnd(['--help']);
-    expect(help.code).toBe(0);
-    expect(help.stdout).toContain('--auto-create');
-    const unknown = await runCliToEnd(['--bogus']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("Unknown option '--bogus'");
-    const badPort = await runCliToEnd(['--port', 'eighty']);
-    expect(badPort.code).toBe(2);
-    expect(badPort.stderr).toContain("port must be an integer from 0 to 65535, got 'eighty'");
-  });
-
-  it('refuses a bad seed file with a message naming the task', async () => {
-    const dir = tempDir();
-    const seed = join(dir, 'seed.json');
-    writeFileSync(seed, JSON.stringify([{ id: 'ok' }, { id: 'bad', priority: 7 }]));
-    const result = await runCliToEnd(['--port', '0', '--db', ':memory:', '--seed', seed]);
-    expect(result).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: `sms-mock: seed file ${seed}: task 'bad': priority must be one of: 0, 1, 2\n`,
-    });
-  });
-});
-
 describe('startServer: start state, refused starts, close', () => {
   it('starts with fault rules from a file and a running clock, and a reset puts both back', async () => {
     const dir = tempDir();
@@ -303,19 +188,10 @@ describe('startServer: start state, refused starts, close', () => {
   });
 
   it('close cuts a connection still sending its body once the grace period is over, then closes the database', async () => {
-    const logs: { level: number; msg: string; [key: string]: unknown }[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line));
-        done();
-      },
-    });
-    const server = await startServer({
-      port: 0,
-      db: ':memory:',
-      graceMs: 300,
-      logger: pino({ level: 'info' }, stream),
-    });
+    const { logger, lines: logs } = logCapture();
+    const server = await startServer({ port: 0, db: ':memory:', graceMs: 300, logger });
+    // The server has the request in flight once its head is read.
+    const arrived = new Promise<void>((resolve) => server.app.server.once('request', () => resolve()));
     const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
     socket.on('error', () => {});
     const socketClosed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
@@ -324,7 +200,7 @@ describe('startServer: start state, refused starts, close', () => {
         'PUT /v3/tasks/t/progress HTTP/1.1\r\nHost: x\r\nX-Auth-Token: t\r\nContent-Type: application/json\r\n' +
           'Content-Length: 100\r\n\r\n{"progress": ',
       );
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await within(arrived, 3000, 'the request head read');
       const started = performance.now();
       await within(server.close(), 3000, 'close');
       expect(performance.now() - started).toBeGreaterThanOrEqual(250);

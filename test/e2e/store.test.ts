@@ -4,15 +4,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { PACKAGE } from '../../src/version.js';
-import { rowCount, sampleTask } from '../helpers.js';
+import { type LogLine, logCapture, progressReport, rowCount, sampleTask } from '../helpers.js';
 import { runCli } from './process.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -31,30 +29,12 @@ afterEach(async () => {
 const TOKEN = { 'x-auth-token': 'e2e' };
 const JSON_HEADERS = { ...TOKEN, 'content-type': 'application/json' };
 const report = (progress: number, trace = `at ${progress}`) =>
-  JSON.stringify({
-    subtask_name: 'MIGRATE_LINUX_BLOCK',
-    progress,
-    replicatesize: 1,
-    totalsize: 10,
-    process_trace: trace,
-  });
-
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
+  JSON.stringify(progressReport({ progress, process_trace: trace }));
 
 /** A server on `path` whose log lines are kept. */
 async function serverOn(path: string): Promise<{ server: RunningServer; logs: LogLine[] }> {
-  const logs: LogLine[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
-  const server = await startServer({ port: 0, db: path, logger: pino({ level: 'info' }, stream) });
+  const { logger, lines: logs } = logCapture();
+  const server = await startServer({ port: 0, db: path, logger });
   servers.push(server);
   return { server, logs };
 }
