@@ -1,6 +1,10 @@
 // The process logger: pretty lines on a terminal, JSON lines otherwise; credentials never logged.
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+
+// pino-pretty is loaded only for a terminal: it takes longer to load than pino itself, and a server started by a
+// script or a test logs JSON.
+const load = createRequire(import.meta.url);
 
 /** Fastify's own address line, one per interface: the command prints the address itself, once, at every level. */
 const FASTIFY_LISTENING = /^Server listening at /;
@@ -27,6 +31,9 @@ export function createLogger(level: string, stream: NodeJS.WriteStream = process
       },
     },
   };
-  if (stream.isTTY) return pino(options, pretty({ colorize: true, destination: stream }));
+  if (stream.isTTY) {
+    const pretty = load('pino-pretty') as typeof import('pino-pretty');
+    return pino(options, pretty({ colorize: true, destination: stream }));
+  }
   return pino(options, stream);
 }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** What the code is for: a body validator (no coercion), another request part's (coercion), or a serializer. */
@@ -37,29 +38,40 @@ export function compiledKey(kind: CompiledKind, schema: unknown): string {
     .slice(0, 32);
 }
 
-/**
- * The folder of the precompiled modules: next to the sources when running from src/, and in the package's src/ (which
- * is published too) when running from dist/src/.
- */
-const DIRS = ['../schemas/generated/compiled/', '../../../src/schemas/generated/compiled/'].map((relative) =>
-  fileURLToPath(new URL(relative, import.meta.url)),
-);
+/** Where the precompiled modules live, under the package root (src/ is published too). */
+const COMPILED_PATH = join('src', 'schemas', 'generated', 'compiled');
 
-export const COMPILED_DIR = DIRS[0] as string;
+/**
+ * The folder of the precompiled modules: found up from this module, which may run from src/lib, dist/src/lib or a
+ * bundle in dist/src; undefined when the package has none.
+ */
+function findCompiledDir(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const candidate = join(dir, COMPILED_PATH);
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  return undefined;
+}
+
+/** The folder npm run gen:compiled writes, next to the sources. */
+export const COMPILED_DIR = fileURLToPath(new URL('../schemas/generated/compiled/', import.meta.url));
+
+let compiledDir: string | null | undefined;
 
 // Loaded with require: a validator is asked for synchronously, and these modules are CommonJS, as Ajv writes them.
 const load = createRequire(import.meta.url);
 
 /** The precompiled code of a schema, or undefined when there is none for it as it is now. */
 export function loadPrecompiled<T>(kind: CompiledKind, schema: unknown, use: string): T | undefined {
-  const file = `${compiledKey(kind, schema)}.cjs`;
-  for (const dir of DIRS) {
-    if (!existsSync(dir + file)) continue;
-    const exported = load(dir + file) as T;
-    publishSchemaEvent({ event: 'loaded', kind, schema, use });
-    return exported;
-  }
-  return undefined;
+  if (compiledDir === undefined) compiledDir = findCompiledDir() ?? null;
+  if (compiledDir === null) return undefined;
+  const file = join(compiledDir, `${compiledKey(kind, schema)}.cjs`);
+  if (!existsSync(file)) return undefined;
+  const exported = load(file) as T;
+  publishSchemaEvent({ event: 'loaded', kind, schema, use });
+  return exported;
 }
 
 /** Compiles a schema when first needed, from its precompiled module if one matches it, else with `compile`. */
