@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StartError, startServer } from '../../src/server.js';
 import { PACKAGE } from '../../src/version.js';
-import { type JournalBody, progressReport, type ShowTaskBody, sampleTask } from '../helpers.js';
+import { type JournalBody, progressReport, type ShowTaskBody, sampleTask, TOKEN } from '../helpers.js';
 import { type Child, runCli, runCliToEnd, within } from './process.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -40,7 +40,6 @@ function jsonLines(text: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-const TOKEN = { 'x-auth-token': 'cli' };
 const JSON_HEADERS = { ...TOKEN, 'content-type': 'application/json' };
 const report = (progress: number) => JSON.stringify(progressReport({ progress }));
 

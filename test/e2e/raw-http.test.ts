@@ -1,13 +1,8 @@
 // Raw bytes on a real listening socket: pipelined requests, requests Node's HTTP layer answers by itself, and the
 // answers during shutdown. What a client reads must match what the server stored.
 import { connect } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { seedTasks } from '../../src/control/seed.js';
-import { type Core, createCore } from '../../src/core.js';
-import { type Db, openDatabase } from '../../src/db/database.js';
-import { sampleTask } from '../helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, progressReport, sampleTask, type TestApp, useTestApp } from '../helpers.js';
 
 interface RawResponse {
   status: number;
@@ -89,44 +84,26 @@ function put(path: string, body: string, extra = ''): string {
   );
 }
 
-const report = (progress: number) =>
-  JSON.stringify({
-    subtask_name: 'MIGRATE_LINUX_BLOCK',
-    progress,
-    replicatesize: progress,
-    totalsize: 100,
-    process_trace: `at ${progress}`,
-  });
+const report = (progress: number) => JSON.stringify(progressReport({ progress }));
 
 const gatewayError = (status: number, message: string, requestId: string | undefined) => ({
   status,
   body: { error_code: 'APIGW.0201', error_msg: message, request_id: requestId },
 });
 
-// The app on a real port, its database kept open until the test has looked at it (closing the server leaves it).
-let app: FastifyInstance;
-let core: Core;
-let db: Db;
+// The app on a real port for the whole file, put back with its task before each test.
+const t = useTestApp({}, { seed: [sampleTask('task-1')] });
 let url: string;
-beforeEach(async () => {
-  db = openDatabase({ path: ':memory:' });
-  core = createCore({
-    config: { autoCreate: false, journalSize: 1000, journalBytes: 64 * 1024 * 1024 },
-    db,
-    seed: seedTasks([sampleTask('task-1')]),
-  });
-  app = await buildApp({ config: { autoCreate: false, bodyLimit: 1024 * 1024, credentials: new Map() }, core });
-  await core.start();
-  url = await app.listen({ host: '127.0.0.1', port: 0 });
-});
-afterEach(async () => {
-  await app.close();
-  db.close();
+beforeAll(async () => {
+  url = await t.app.listen({ host: '127.0.0.1', port: 0 });
 });
 
-const samples = () =>
-  db.prepare("SELECT progress FROM progress_samples WHERE task_id = 'task-1' ORDER BY seq").pluck().all() as number[];
-const journal = () => core.journal.list({}).map((e) => [e.method, e.path, e.status]);
+const samples = (on: TestApp = t) =>
+  on.db
+    .prepare("SELECT progress FROM progress_samples WHERE task_id = 'task-1' ORDER BY seq")
+    .pluck()
+    .all() as number[];
+const journal = (on: TestApp = t) => on.core.journal.list({}).map((e) => [e.method, e.path, e.status]);
 
 describe('pipelined requests', () => {
   it('a malformed request behind a progress report: the report is answered first, then the 400', async () => {
@@ -152,7 +129,7 @@ describe('pipelined requests', () => {
 
   it('the 400 waits for every answer still owed on the connection', async () => {
     // A slow report, a fast one, then garbage: the answers come in order and the 400 last.
-    core.faults.add({
+    t.core.faults.add({
       operation: 'UpdateTaskSpeed',
       first: 1,
       effect: { type: 'latency', latency_ms: 200 },
@@ -193,7 +170,7 @@ describe('pipelined requests', () => {
   });
 
   it('a request behind one whose connection a fault dropped is never executed', async () => {
-    core.faults.add({ operation: 'UpdateTaskSpeed', first: 1, effect: { type: 'empty' } });
+    t.core.faults.add({ operation: 'UpdateTaskSpeed', first: 1, effect: { type: 'empty' } });
     const { responses, closed } = await exchange(url, [
       `${put('/v3/tasks/task-1/progress', report(11))}${put('/v3/tasks/task-1/progress', report(12))}`,
     ]);
@@ -204,7 +181,7 @@ describe('pipelined requests', () => {
 
   it('runs the requests of one connection one after another', async () => {
     // The report is slowed down; the ShowTask behind it must still see what the report wrote.
-    core.faults.add({
+    t.core.faults.add({
       operation: 'UpdateTaskSpeed',
       first: 1,
       effect: { type: 'latency', latency_ms: 150 },
@@ -295,17 +272,23 @@ describe("answers Node's HTTP layer would give without a body", () => {
   });
 
   it('503 in the gateway shape for a request that arrives while the server shuts down', async () => {
+    // An app of its own: this one closes.
+    const own = await buildTestApp({}, undefined, { seed: [sampleTask('task-1')] });
+    const { app } = own;
+    const ownUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     // A report whose body is still on its way keeps the connection busy while close() starts; the rest of it and a
     // second report follow once the server is closing.
     const first = put('/v3/tasks/task-1/progress', report(70));
     const split = first.length - 10;
-    const { port } = new URL(url);
+    const { port } = new URL(ownUrl);
+    const arrived = new Promise<void>((resolve) => app.server.once('request', () => resolve()));
     const socket = connect(Number(port), '127.0.0.1');
     const received: Buffer[] = [];
     socket.on('data', (chunk) => received.push(chunk));
     const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
     await new Promise<void>((resolve) => socket.write(first.slice(0, split), () => resolve()));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The head is read: the request is in flight when close() starts.
+    await arrived;
     const closing = app.close();
     for (let i = 0; i < 100 && app.server.listening; i++) await new Promise((r) => setTimeout(r, 5));
     expect(app.server.listening).toBe(false);
@@ -324,10 +307,11 @@ describe("answers Node's HTTP layer would give without a body", () => {
     expect(refused.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
     expect(refused.headers.connection).toBe('close');
     await closing;
-    expect(samples()).toEqual([70]);
-    expect(journal()).toEqual([
+    expect(samples(own)).toEqual([70]);
+    expect(journal(own)).toEqual([
       ['PUT', '/v3/tasks/task-1/progress', 200],
       ['PUT', '/v3/tasks/task-1/progress', 503],
     ]);
+    own.db.close();
   });
 });

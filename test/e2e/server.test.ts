@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StartError, startServer } from '../../src/server.js';
-import { logCapture, progressReport, sampleTask } from '../helpers.js';
+import { logCapture, progressReport, sampleTask, TOKEN } from '../helpers.js';
 import { within } from './process.js';
 
 const dirs: string[] = [];
@@ -19,7 +19,6 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const TOKEN = { 'x-auth-token': 'e2e' };
 const JSON_HEADERS = { ...TOKEN, 'content-type': 'application/json' };
 const report = (progress: number) => JSON.stringify(progressReport({ progress }));
 

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { PACKAGE } from '../../src/version.js';
-import { type LogLine, logCapture, progressReport, rowCount, sampleTask } from '../helpers.js';
+import { type LogLine, logCapture, progressReport, rowCount, sampleTask, TOKEN } from '../helpers.js';
 import { runCli } from './process.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -26,7 +26,6 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const TOKEN = { 'x-auth-token': 'e2e' };
 const JSON_HEADERS = { ...TOKEN, 'content-type': 'application/json' };
 const report = (progress: number, trace = `at ${progress}`) =>
   JSON.stringify(progressReport({ progress, process_trace: trace }));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmsMock, startMock } from '../../src/index.js';
 import { PACKAGE } from '../../src/version.js';
-import { sampleTask } from '../helpers.js';
+import { progressReport, sampleTask } from '../helpers.js';
 
 let sms: SmsMock;
 beforeAll(async () => {
@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => sms.close());
 
-const report = { subtask_name: 'SSL_CONFIG', progress: 10, replicatesize: 1, totalsize: 10, process_trace: '' };
+const report = progressReport();
 const put = (path: string, body: unknown) =>
   fetch(`${sms.url}${path}`, {
     method: 'PUT',

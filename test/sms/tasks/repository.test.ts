@@ -6,9 +6,9 @@ import {
   type TaskFields,
   type TaskRepository,
 } from '../../../src/sms/tasks/repository.js';
+import { progressReport, rowCount } from '../../helpers.js';
 
 let db: Db;
-const rowCount = (d: Db, table: string) => d.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
 let repo: TaskRepository;
 
 beforeEach(() => {
@@ -17,13 +17,7 @@ beforeEach(() => {
 });
 afterEach(() => db.close());
 
-const report = {
-  subtask_name: 'MIGRATE_LINUX_BLOCK',
-  progress: 40,
-  replicatesize: 400,
-  totalsize: 1000,
-  process_trace: 'copying',
-};
+const report = progressReport();
 
 describe('task repository', () => {
   it('stores and reads back a task with nested documents, subtasks ordered by id, int64 exact', () => {
@@ -86,7 +80,7 @@ describe('task repository', () => {
         end_date: null,
         migrate_speed: 12.5,
         user_op: null,
-        process_trace: 'copying',
+        process_trace: 'copying /dev/vda1',
       },
     ]);
 
