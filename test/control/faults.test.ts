@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/lib/errors.js';
 import { type FaultRequest, FaultRules } from '../../src/control/faults.js';
+import { ApiError } from '../../src/lib/errors.js';
 
 const progress: FaultRequest = {
   operation: 'UpdateTaskSpeed',
@@ -9,7 +9,13 @@ const progress: FaultRequest = {
   resource: 'task_id',
   resourceId: 't1',
 };
-const show: FaultRequest = { operation: 'ShowTask', method: 'GET', path: '/v3/tasks/t1', resource: 'task_id', resourceId: 't1' };
+const show: FaultRequest = {
+  operation: 'ShowTask',
+  method: 'GET',
+  path: '/v3/tasks/t1',
+  resource: 'task_id',
+  resourceId: 't1',
+};
 
 /** Which of `n` identical requests a rule fires on, 1-based. */
 function firings(rules: FaultRules, n: number, request = progress): number[] {

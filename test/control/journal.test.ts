@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError } from '../../src/lib/errors.js';
 import {
   ENTRY_OVERHEAD,
   Journal,
@@ -9,6 +8,7 @@ import {
   MAX_PENDING_WAITS,
   REDACTED,
 } from '../../src/control/journal.js';
+import { ApiError } from '../../src/lib/errors.js';
 
 // parseJson refuses text nested too deep, so the journal shows such a body as text; `deepParse` lets a test hand the
 // renderer a parsed body too deep to serialize, to check rendering copes with it by itself.

@@ -4,8 +4,8 @@
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../src/server.js';
 import type { TaskDocument } from '../../src/control/admin.js';
+import { type RunningServer, startServer } from '../../src/server.js';
 import { sampleTask } from '../helpers.js';
 import { fuzzParameters, fuzzTimeout } from './harness.js';
 
