@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { OPENAPI_FILE, renderOpenApi } from '../../scripts/gen-openapi.js';
+import { operations as registry } from '../../src/schemas/generated/operations.js';
 import { type TestApp, useTestApp } from '../helpers.js';
 
 const t = useTestApp();
@@ -28,25 +29,26 @@ describe('OpenAPI document', () => {
         Object.entries(methods).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`),
       )
       .sort();
-    expect(operations).toEqual([
-      'DELETE /_mock/faults MockClearFaults',
-      'DELETE /_mock/faults/{id} MockRemoveFault',
-      'DELETE /_mock/requests MockClearRequests',
-      'DELETE /_mock/tasks/{task_id} MockDeleteTask',
-      'GET /_mock/clock MockShowClock',
-      'GET /_mock/faults MockListFaults',
-      'GET /_mock/health MockHealth',
-      'GET /_mock/requests MockListRequests',
-      'GET /_mock/requests/wait MockWaitForRequests',
-      'GET /_mock/tasks/{task_id}/progress MockListProgress',
-      'GET /v3/tasks/{task_id} ShowTask',
-      'POST /_mock/faults MockAddFault',
-      'POST /_mock/reset MockReset',
-      'PUT /_mock/clock MockUpdateClock',
-      'PUT /_mock/tasks/{task_id} MockPutTask',
-      'PUT /v3/tasks/{task_id} UpdateTask',
-      'PUT /v3/tasks/{task_id}/progress UpdateTaskSpeed',
-    ]);
+    const emulated = Object.values(registry).map((op) => `${op.method} ${op.path} ${op.operationId}`);
+    expect(operations).toEqual(
+      [
+        ...emulated,
+        'DELETE /_mock/faults MockClearFaults',
+        'DELETE /_mock/faults/{id} MockRemoveFault',
+        'DELETE /_mock/requests MockClearRequests',
+        'DELETE /_mock/tasks/{task_id} MockDeleteTask',
+        'GET /_mock/clock MockShowClock',
+        'GET /_mock/faults MockListFaults',
+        'GET /_mock/health MockHealth',
+        'GET /_mock/requests MockListRequests',
+        'GET /_mock/requests/wait MockWaitForRequests',
+        'GET /_mock/tasks/{task_id}/progress MockListProgress',
+        'POST /_mock/faults MockAddFault',
+        'POST /_mock/reset MockReset',
+        'PUT /_mock/clock MockUpdateClock',
+        'PUT /_mock/tasks/{task_id} MockPutTask',
+      ].sort(),
+    );
   });
 
   it('is served at /openapi.json, naming the server it came from', async () => {
