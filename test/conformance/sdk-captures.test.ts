@@ -49,7 +49,8 @@ describe.each([
       const response = await replay(app, capture);
       expect(response.statusCode).not.toBe(401);
       const id = captureTaskId(capture) ?? '';
-      switch (operation(capture)) {
+      const called = operation(capture);
+      switch (called) {
         case 'ShowTask':
           expect(response.statusCode).toBe(200);
           expect(response.json()).toEqual(await shown(app, id));
@@ -77,6 +78,12 @@ describe.each([
           // operation added to the registry needs its own case above: the switch is exhaustive over OperationId.)
           expect(response.statusCode).toBe(404);
           expect(response.json().error_code).toBe('APIGW.0101');
+          break;
+        default: {
+          // Fails to compile once the registry lists an operation this replay has no case for.
+          const unhandled: never = called;
+          throw new Error(`no replay case for ${String(unhandled)}`);
+        }
       }
     });
   }
