@@ -1,17 +1,33 @@
 // Group commit: writes that arrive in the same turn of the event loop share one SQLite transaction, and each caller
 // is answered only after that transaction committed. Under concurrent load this writes each touched page once per
-// batch instead of once per request, while every acknowledged write is still durable. A store that stops taking
+// batch instead of once per request, while every acknowledged write is still durable. Writes of one group (runIn)
+// that come one after another are applied in one go, so a row they all change is written once per batch too. A store that stops taking
 // writes (disk full, file read-only or deleted) refuses them with the mock's own 503, and says so in health().
 import { statSync } from 'node:fs';
 import { ApiError } from '../lib/errors.js';
 import { type Db, isStorageFailure } from './database.js';
 
 interface Pending {
-  readonly work: () => unknown;
+  /** What to run; undefined for an input of a group (runIn), run through its group. */
+  readonly work: (() => unknown) | undefined;
   /** Runs with no transaction around it (it opens its own), between the writes queued before and after it. */
   readonly alone: boolean;
+  readonly group: WriteGroup<unknown> | undefined;
+  readonly input: unknown;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Writes of one kind that, when several come one after another in a batch, are applied in one go: `apply` gets the
+ * inputs of such a run in the order they came, and must leave the database exactly as applying each of them alone,
+ * in that order, would (so it may read once what each would read, and write a row once where each would write it).
+ * The contract on `run`'s work holds for `apply` too: it may run twice, and touches nothing but the database. When
+ * it throws, the run's writes are undone with the batch and every input is applied again alone, answering only
+ * its own caller with what it threw.
+ */
+export interface WriteGroup<I> {
+  apply(inputs: readonly I[]): void;
 }
 
 export interface StoreHealth {
@@ -47,6 +63,11 @@ export interface WriteQueue {
    * `work` opens its own transaction; whatever it does counts as one commit.
    */
   runAlone<T>(work: () => T): Promise<T>;
+  /**
+   * Applies `input` with `group` inside the next batch transaction, together with the inputs of the same group queued
+   * right before and after it (see WriteGroup); resolves once the batch committed, or rejects as `run` does.
+   */
+  runIn<I>(group: WriteGroup<I>, input: I): Promise<void>;
   /**
    * Bumped by every commit: anything derived from the database (a cached ShowTask body) is current while the
    * generation it was derived at is the generation now. One rule instead of each write dropping what it touched.
@@ -106,14 +127,29 @@ export function createWriteQueue(db: Db, { log }: WriteQueueOptions = {}): Write
   const failure = (error: unknown): unknown =>
     isStorageFailure(error) ? unhealthy(`${db.name}: ${error.message} (${error.code})`, error.code) : error;
 
+  /** What an item does alone: its work, or its group applied to its input only. */
+  const workOf = (item: Pending): (() => unknown) =>
+    item.work ?? (() => (item.group as WriteGroup<unknown>).apply([item.input]));
+
   // Built once: creating a better-sqlite3 transaction function is not free, and this runs on every write.
   const runBatch = db.transaction((batch: readonly Pending[], results: unknown[]) => {
-    for (const item of batch) {
+    let index = 0;
+    while (index < batch.length) {
+      const item = batch[index] as Pending;
+      const { group } = item;
+      let end = index + 1;
       try {
-        results.push(item.work());
+        if (group === undefined) {
+          results.push((item.work as () => unknown)());
+        } else {
+          while (end < batch.length && (batch[end] as Pending).group === group) end++;
+          group.apply(end === index + 1 ? [item.input] : batch.slice(index, end).map((pending) => pending.input));
+          for (let i = index; i < end; i++) results.push(undefined);
+        }
       } catch (error) {
         throw new BatchFailed(error);
       }
+      index = end;
     }
   });
   const runOne = db.transaction((work: () => unknown) => work());
@@ -144,7 +180,7 @@ export function createWriteQueue(db: Db, { log }: WriteQueueOptions = {}): Write
   const commitOne = (item: Pending, run: (work: () => unknown) => unknown): void => {
     let result: unknown;
     try {
-      result = run(item.work);
+      result = run(workOf(item));
     } catch (error) {
       item.reject(failure(error));
       return;
@@ -180,9 +216,14 @@ export function createWriteQueue(db: Db, { log }: WriteQueueOptions = {}): Write
     if (start < queue.length) commitBatch(queue.slice(start));
   };
 
-  const enqueue = <T>(work: () => T, alone: boolean): Promise<T> =>
+  const enqueue = <T>(
+    work: (() => T) | undefined,
+    alone: boolean,
+    group?: WriteGroup<unknown>,
+    input?: unknown,
+  ): Promise<T> =>
     new Promise<T>((resolve, reject) => {
-      pending.push({ work, alone, resolve: resolve as (value: unknown) => void, reject });
+      pending.push({ work, alone, group, input, resolve: resolve as (value: unknown) => void, reject });
       if (alone) aloneQueued++;
       if (!scheduled) {
         scheduled = true;
@@ -193,6 +234,7 @@ export function createWriteQueue(db: Db, { log }: WriteQueueOptions = {}): Write
   return {
     run: (work) => enqueue(work, false),
     runAlone: (work) => enqueue(work, true),
+    runIn: (group, input) => enqueue<void>(undefined, false, group as WriteGroup<unknown>, input),
     get generation() {
       return generation;
     },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../src/db/database.js';
-import { createWriteQueue, type StoreLog } from '../../src/db/write-queue.js';
+import { createWriteQueue, type StoreLog, type WriteGroup } from '../../src/db/write-queue.js';
 import { ApiError } from '../../src/lib/errors.js';
 import { rowCount } from '../helpers.js';
 
@@ -116,6 +116,65 @@ describe('write queue', () => {
     ]);
     expect(seen).toEqual([false]);
     expect(order).toEqual(['a:1', 'alone:a', 'b:a']);
+  });
+
+  it('applies the inputs of a group that come one after another in one go, in order, keeping other writes between', async () => {
+    const queue = createWriteQueue(db, { log });
+    const applied: string[][] = [];
+    const group: WriteGroup<string> = {
+      apply(inputs) {
+        applied.push([...inputs]);
+        for (const id of inputs) insert(id)();
+      },
+    };
+    const other: WriteGroup<string> = { apply: (inputs) => applied.push(inputs.map((id) => `other:${id}`)) };
+    const results = await Promise.all([
+      queue.runIn(group, 'a'),
+      queue.runIn(group, 'b'),
+      queue.run(() => {
+        applied.push([`run:${ids().join(',')}`]);
+        return 'ran';
+      }),
+      queue.runIn(group, 'c'),
+      queue.runIn(other, 'd'),
+      queue.runIn(group, 'e'),
+      queue.runIn(group, 'f'),
+    ]);
+    expect(results).toEqual([undefined, undefined, 'ran', undefined, undefined, undefined, undefined]);
+    expect(applied).toEqual([['a', 'b'], ['run:a,b'], ['c'], ['other:d'], ['e', 'f']]);
+    expect(ids()).toEqual(['a', 'b', 'c', 'e', 'f']);
+    // Alone in its batch, an input is applied by itself.
+    applied.length = 0;
+    await queue.runIn(group, 'g');
+    expect(applied).toEqual([['g']]);
+  });
+
+  it('applies each input of a failing group run again alone, answering only the failing one with its error', async () => {
+    const queue = createWriteQueue(db, { log });
+    const applied: string[][] = [];
+    const group: WriteGroup<string> = {
+      apply(inputs) {
+        applied.push([...inputs]);
+        for (const id of inputs) {
+          insert(id)();
+          if (id === 'bad') throw new ApiError('taskNotFound', id);
+        }
+      },
+    };
+    const before = queue.generation;
+    const results = await Promise.allSettled([
+      queue.runIn(group, 'a'),
+      queue.runIn(group, 'bad'),
+      queue.runIn(group, 'b'),
+      queue.runAlone(() => insert('alone')()),
+      queue.runIn(group, 'c'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ definition: { code: 'SMS.2003' } });
+    // A write run alone splits the runs; the failed run was undone and each of its inputs applied by itself.
+    expect(applied).toEqual([['a', 'bad', 'b'], ['a'], ['bad'], ['b'], ['c']]);
+    expect(ids()).toEqual(['a', 'alone', 'b', 'c']);
+    expect(queue.generation).toBe(before + 4);
   });
 
   it('answers 503 on a full disk, reports the store unhealthy once, and recovers when space is back', async () => {

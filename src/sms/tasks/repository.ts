@@ -103,6 +103,12 @@ export interface ProgressReport {
   agent_time?: string | null;
 }
 
+/** A report with the server's time of receiving it. */
+export interface ReceivedReport {
+  readonly report: ProgressReport;
+  readonly receivedAt: number;
+}
+
 export type ProgressSample = Required<{ [K in keyof ProgressReport]: ProgressReport[K] | null }> & {
   received_at: number;
 };
@@ -145,20 +151,6 @@ const REPORT_OPTIONAL = [
   'agent_time',
 ] as const;
 
-/** Task columns a report sets where it gives a value, with the report field each comes from. */
-const REPORT_TASK_COLUMNS: readonly (readonly [TaskColumn, (typeof REPORT_OPTIONAL)[number]])[] = [
-  ['migrate_speed', 'migrate_speed'],
-  ['compress_rate', 'compress_rate'],
-  ['remain_seconds', 'remain_time'],
-  ['total_cpu_usage', 'total_cpu_usage'],
-  ['agent_cpu_usage', 'agent_cpu_usage'],
-  ['total_mem_usage', 'total_mem_usage'],
-  ['agent_mem_usage', 'agent_mem_usage'],
-  ['total_disk_io', 'total_disk_io'],
-  ['agent_disk_io', 'agent_disk_io'],
-  ['need_migration_test', 'need_migration_test'],
-];
-
 /** bigint from a safeIntegers statement → number when it fits, so ordinary values stay ordinary. */
 function int(value: unknown): Int64Value | null {
   if (value === null || value === undefined) return null;
@@ -166,11 +158,6 @@ function int(value: unknown): Int64Value | null {
     return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
   }
   return value as number;
-}
-
-/** A report field as bound: booleans as 0/1, absent as NULL. */
-function reportValue(value: unknown): unknown {
-  return typeof value === 'boolean' ? (value ? 1 : 0) : (value ?? null);
 }
 
 function toSql(column: string, value: unknown): unknown {
@@ -253,8 +240,28 @@ export interface TaskRepository {
    * exist.
    */
   applyProgress(id: string, report: ProgressReport, now: number, moves?: Partial<TaskLifecycle>): boolean;
+  /**
+   * Applies reports to one task as applyProgress would one after another, each stored as a sample, with one write of
+   * the task and one of each subtask they name: every figure as the last report giving it left it, each subtask's
+   * dates as the sequence would have set them. `moves` is where the state and start date stand after all of them.
+   * False when the task does not exist.
+   */
+  applyReports(id: string, reports: readonly ReceivedReport[], moves?: Partial<TaskLifecycle>): boolean;
   delete(id: string): boolean;
   listSamples(id: string): ProgressSample[];
+}
+
+/** Where a run of reports leaves one subtask (applyReports). */
+interface SubTaskRun {
+  progress: number;
+  trace: string;
+  speed: number | null;
+  /** The first report's time: the start date where none is stored. */
+  startAt: number;
+  /** No report of the run stood below 100: the stored end date stays, if any. */
+  keepEnd: boolean;
+  /** The time of the first report of the last stretch at 100; null while the last report stands below it. */
+  endAt: number | null;
 }
 
 export interface TaskLifecycle {
@@ -279,7 +286,9 @@ export function createTaskRepository(db: Db): TaskRepository {
     `INSERT INTO sub_tasks (task_id, id, name, progress, start_date, end_date, migrate_speed, user_op, process_trace)
      VALUES (@task_id, @id, @name, @progress, @start_date, @end_date, @migrate_speed, @user_op, @process_trace)`,
   );
-  // Positional parameters in the three statements of a report: they run on every one, and binding by name costs more.
+  // The statements of a report take anonymous parameters, passed as plain arguments: they run on every report, and
+  // binding by name (or from an array) costs more. better-sqlite3 knows no numbered ones (?1), so a value used twice
+  // is passed twice.
   const insertSample = db.prepare(
     `INSERT INTO progress_samples (task_id, seq, received_at, subtask_name, progress, replicatesize, totalsize,
        process_trace, ${REPORT_OPTIONAL.join(', ')})
@@ -287,8 +296,7 @@ export function createTaskRepository(db: Db): TaskRepository {
        ${Array.from({ length: 6 + REPORT_OPTIONAL.length }, () => '?').join(', ')})`,
   );
   // The latest subtask of that name: progress, trace and speed as reported; started on its first report, ended
-  // while it stands at 100. Parameters: progress, process_trace, migrate_speed, now, progress, now, task_id,
-  // task_id, subtask_name.
+  // while it stands at 100.
   const updateSubTaskProgress = db.prepare(
     `UPDATE sub_tasks SET
        progress = ?,
@@ -299,13 +307,34 @@ export function createTaskRepository(db: Db): TaskRepository {
      WHERE task_id = ?
        AND id = (SELECT MAX(id) FROM sub_tasks WHERE task_id = ? AND name = ?)`,
   );
+  // The same after several reports (applyReports): the end date is the stored one only when no report of the run
+  // stood below 100 (then the first report's time where none is stored), else the time of the first report of the
+  // last stretch at 100. Parameters: progress, process_trace, migrate_speed, first report's time, progress, keep
+  // stored end date (0/1), end time, task_id, task_id, name.
+  const updateSubTaskReports = db.prepare(
+    `UPDATE sub_tasks SET
+       progress = ?,
+       process_trace = ?,
+       migrate_speed = COALESCE(?, migrate_speed),
+       start_date = COALESCE(start_date, ?),
+       end_date = CASE WHEN ? >= 100 THEN COALESCE(CASE WHEN ? THEN end_date END, ?) ELSE NULL END
+     WHERE task_id = ?
+       AND id = (SELECT MAX(id) FROM sub_tasks WHERE task_id = ? AND name = ?)`,
+  );
   // Live figures follow the latest report; state and start date only when the service says they change.
-  // Parameters: the report fields of REPORT_TASK_COLUMNS in that order, now and remain_time (the estimate), start
-  // date, state, task_id. (UPDATE ... RETURNING the state would spare the service's read, but costs more than it.)
   const updateTaskProgress = db.prepare(
     `UPDATE tasks SET
-       ${REPORT_TASK_COLUMNS.map(([column]) => `${column} = COALESCE(?, ${column})`).join(',\n       ')},
+       migrate_speed = COALESCE(?, migrate_speed),
+       compress_rate = COALESCE(?, compress_rate),
+       remain_seconds = COALESCE(?, remain_seconds),
        estimate_complete_time = COALESCE(? + ? * 1000, estimate_complete_time),
+       total_cpu_usage = COALESCE(?, total_cpu_usage),
+       agent_cpu_usage = COALESCE(?, agent_cpu_usage),
+       total_mem_usage = COALESCE(?, total_mem_usage),
+       agent_mem_usage = COALESCE(?, agent_mem_usage),
+       total_disk_io = COALESCE(?, total_disk_io),
+       agent_disk_io = COALESCE(?, agent_disk_io),
+       need_migration_test = COALESCE(?, need_migration_test),
        start_date = COALESCE(?, start_date),
        state = COALESCE(?, state)
      WHERE id = ?`,
@@ -368,6 +397,33 @@ export function createTaskRepository(db: Db): TaskRepository {
       used.add(free);
       return int(free) as Int64Value;
     });
+  }
+
+  /** Stores a report as a sample, numbered after the task's last one. */
+  function insertSampleOf(id: string, report: ProgressReport, now: number): void {
+    const test = report.need_migration_test;
+    // In the order of REPORT_OPTIONAL.
+    insertSample.run(
+      id,
+      id,
+      now,
+      report.subtask_name,
+      report.progress,
+      report.replicatesize,
+      report.totalsize,
+      report.process_trace,
+      report.migrate_speed ?? null,
+      report.compress_rate ?? null,
+      report.remain_time ?? null,
+      report.total_cpu_usage ?? null,
+      report.agent_cpu_usage ?? null,
+      report.total_mem_usage ?? null,
+      report.agent_mem_usage ?? null,
+      report.total_disk_io ?? null,
+      report.agent_disk_io ?? null,
+      test === true ? 1 : test === false ? 0 : null,
+      report.agent_time ?? null,
+    );
   }
 
   function insertSubTasks(taskId: string, subTasks: readonly SubTaskInput[]): void {
@@ -459,7 +515,7 @@ export function createTaskRepository(db: Db): TaskRepository {
           params[i] = toSql(column, fields[column]);
         }
         params[columns.length] = id;
-        return statement.run(params).changes > 0;
+        return statement.run(...params).changes > 0;
       }
       const params: unknown[] = new Array(2 * ALL_COLUMNS.length + 1).fill(null);
       for (const name in fields) {
@@ -469,7 +525,7 @@ export function createTaskRepository(db: Db): TaskRepository {
         params[2 * index + 1] = toSql(name, fields[name as TaskColumn]);
       }
       params[2 * ALL_COLUMNS.length] = id;
-      return updateAny.run(params).changes > 0;
+      return updateAny.run(...params).changes > 0;
     },
 
     replaceSubTasks(id, subTasks) {
@@ -478,35 +534,37 @@ export function createTaskRepository(db: Db): TaskRepository {
     },
 
     applyProgress(id, report, now, moves) {
-      const columns = REPORT_TASK_COLUMNS.length;
-      const taskParams: unknown[] = new Array(columns + 5);
-      for (let i = 0; i < columns; i++) {
-        taskParams[i] = reportValue(report[(REPORT_TASK_COLUMNS[i] as (typeof REPORT_TASK_COLUMNS)[number])[1]]);
-      }
-      taskParams[columns] = now;
-      taskParams[columns + 1] = report.remain_time ?? null;
-      taskParams[columns + 2] = moves?.start_date ?? null;
-      taskParams[columns + 3] = moves?.state ?? null;
-      taskParams[columns + 4] = id;
-      if (updateTaskProgress.run(taskParams).changes === 0) return false;
-      const optional: unknown[] = new Array(REPORT_OPTIONAL.length);
-      for (let i = 0; i < REPORT_OPTIONAL.length; i++) {
-        optional[i] = reportValue(report[REPORT_OPTIONAL[i] as (typeof REPORT_OPTIONAL)[number]]);
-      }
-      const { progress, process_trace, subtask_name } = report;
-      // An array binds as consecutive positional parameters: no spread of the optional fields.
-      insertSample.run(
-        id,
-        id,
-        now,
-        subtask_name,
-        progress,
-        report.replicatesize,
-        report.totalsize,
-        process_trace,
-        optional,
-      );
       const speed = report.migrate_speed ?? null;
+      const compressRate = report.compress_rate ?? null;
+      const remainTime = report.remain_time ?? null;
+      const totalCpu = report.total_cpu_usage ?? null;
+      const agentCpu = report.agent_cpu_usage ?? null;
+      const totalMem = report.total_mem_usage ?? null;
+      const agentMem = report.agent_mem_usage ?? null;
+      const totalDisk = report.total_disk_io ?? null;
+      const agentDisk = report.agent_disk_io ?? null;
+      const test = report.need_migration_test;
+      const needTest = test === true ? 1 : test === false ? 0 : null;
+      const moved = updateTaskProgress.run(
+        speed,
+        compressRate,
+        remainTime,
+        now,
+        remainTime,
+        totalCpu,
+        agentCpu,
+        totalMem,
+        agentMem,
+        totalDisk,
+        agentDisk,
+        needTest,
+        moves?.start_date ?? null,
+        moves?.state ?? null,
+        id,
+      );
+      if (moved.changes === 0) return false;
+      insertSampleOf(id, report, now);
+      const { progress, process_trace, subtask_name } = report;
       const subTask = updateSubTaskProgress.run(
         progress,
         process_trace,
@@ -529,6 +587,102 @@ export function createTaskRepository(db: Db): TaskRepository {
             end_date: progress >= 100 ? now : null,
           },
         ]);
+      }
+      return true;
+    },
+
+    applyReports(id, reports, moves) {
+      // Each figure as the last report giving it left it; the estimate from that report's time.
+      let speed: number | null = null;
+      let compressRate: number | null = null;
+      let remainTime: Int64Value | null = null;
+      let remainAt: number | null = null;
+      let totalCpu: number | null = null;
+      let agentCpu: number | null = null;
+      let totalMem: number | null = null;
+      let agentMem: number | null = null;
+      let totalDisk: number | null = null;
+      let agentDisk: number | null = null;
+      let needTest: boolean | null = null;
+      for (const { report, receivedAt } of reports) {
+        speed = report.migrate_speed ?? speed;
+        compressRate = report.compress_rate ?? compressRate;
+        if (report.remain_time !== null && report.remain_time !== undefined) {
+          remainTime = report.remain_time;
+          remainAt = receivedAt;
+        }
+        totalCpu = report.total_cpu_usage ?? totalCpu;
+        agentCpu = report.agent_cpu_usage ?? agentCpu;
+        totalMem = report.total_mem_usage ?? totalMem;
+        agentMem = report.agent_mem_usage ?? agentMem;
+        totalDisk = report.total_disk_io ?? totalDisk;
+        agentDisk = report.agent_disk_io ?? agentDisk;
+        needTest = report.need_migration_test ?? needTest;
+      }
+      const moved = updateTaskProgress.run(
+        speed,
+        compressRate,
+        remainTime,
+        remainAt,
+        remainTime,
+        totalCpu,
+        agentCpu,
+        totalMem,
+        agentMem,
+        totalDisk,
+        agentDisk,
+        needTest === null ? null : needTest ? 1 : 0,
+        moves?.start_date ?? null,
+        moves?.state ?? null,
+        id,
+      );
+      if (moved.changes === 0) return false;
+
+      // Each subtask named, in the order first named (new ones are numbered in that order), as the run left it.
+      const subTasks = new Map<string, SubTaskRun>();
+      for (const { report, receivedAt } of reports) {
+        insertSampleOf(id, report, receivedAt);
+        let run = subTasks.get(report.subtask_name);
+        if (run === undefined) {
+          run = { progress: 0, trace: '', speed: null, startAt: receivedAt, keepEnd: true, endAt: null };
+          subTasks.set(report.subtask_name, run);
+        }
+        run.progress = report.progress;
+        run.trace = report.process_trace;
+        run.speed = report.migrate_speed ?? run.speed;
+        if (report.progress >= 100) {
+          run.endAt ??= receivedAt;
+        } else {
+          run.endAt = null;
+          run.keepEnd = false;
+        }
+      }
+      for (const [name, run] of subTasks) {
+        const { progress, trace, speed: runSpeed, startAt, keepEnd, endAt } = run;
+        const changed = updateSubTaskReports.run(
+          progress,
+          trace,
+          runSpeed,
+          startAt,
+          progress,
+          keepEnd ? 1 : 0,
+          endAt,
+          id,
+          id,
+          name,
+        );
+        if (changed.changes === 0) {
+          insertSubTasks(id, [
+            {
+              name,
+              progress,
+              process_trace: trace,
+              migrate_speed: runSpeed,
+              start_date: startAt,
+              end_date: progress >= 100 ? endAt : null,
+            },
+          ]);
+        }
       }
       return true;
     },

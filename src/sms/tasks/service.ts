@@ -1,11 +1,18 @@
 // The rules of the emulated task operations (ShowTask, UpdateTask, UpdateTaskSpeed): what a request may change and
 // what it changes, each write in one transaction of the write queue. States move only as state-machine.ts says.
 import { isIPv4, isIPv6 } from 'node:net';
-import type { WriteQueue } from '../../db/write-queue.js';
+import type { WriteGroup, WriteQueue } from '../../db/write-queue.js';
 import type { Clock } from '../../lib/clock.js';
 import { ApiError } from '../../lib/errors.js';
 import type { UpdateTaskBody, UpdateTaskSpeedBody } from '../../schemas/index.js';
-import type { JsonObject, SubTaskInput, TaskFields, TaskRepository } from './repository.js';
+import type {
+  JsonObject,
+  ReceivedReport,
+  SubTaskInput,
+  TaskFields,
+  TaskLifecycle,
+  TaskRepository,
+} from './repository.js';
 import { BOOLEAN_COLUMNS, INTEGER_COLUMNS, TEXT_COLUMNS } from './repository.js';
 import { transition } from './state-machine.js';
 
@@ -24,6 +31,12 @@ export interface TaskServiceOptions {
   readonly body: (id: string) => string;
   /** Create a READY task for an unknown id on UpdateTask and progress reports instead of answering 404. */
   readonly autoCreate: boolean;
+}
+
+/** A progress report to a task, as received. */
+interface TaskReport extends ReceivedReport {
+  readonly id: string;
+  readonly report: UpdateTaskSpeedBody;
 }
 
 /** Fields of both UpdateTask models that map one to one onto a task column. */
@@ -140,6 +153,53 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
     return fields as Partial<TaskFields>;
   }
 
+  /** The state and start date a task stands at after `received`, moved report by report as the table says. */
+  function movesAfter(current: TaskLifecycle, received: readonly ReceivedReport[]): Partial<TaskLifecycle> | undefined {
+    let moves: { state: string; start_date?: TaskLifecycle['start_date'] } | undefined;
+    let { state, start_date } = current;
+    for (const { receivedAt } of received) {
+      const move = transition(state, 'progress');
+      if (move === undefined) continue;
+      state = move.to;
+      moves = { ...moves, state };
+      if (move.stamps?.includes('start_date')) {
+        start_date ??= receivedAt;
+        moves.start_date = start_date;
+      }
+    }
+    return moves;
+  }
+
+  /**
+   * Progress reports, applied together when several come one after another in a batch: reports to one task in a
+   * row read its state once and write the task and each named subtask once (an agent reporting fast, or several
+   * sharing a task). Reports to different tasks in between keep their order, applied one task's run at a time.
+   */
+  const reports: WriteGroup<TaskReport> = {
+    apply(inputs) {
+      let start = 0;
+      while (start < inputs.length) {
+        const { id } = inputs[start] as TaskReport;
+        let end = start + 1;
+        while (end < inputs.length && (inputs[end] as TaskReport).id === id) end++;
+        let current = tasks.lifecycle(id);
+        if (current === undefined) {
+          if (!autoCreate) throw new ApiError('taskNotFound', id);
+          createReadyTask(id);
+          current = { state: 'READY', start_date: null };
+        }
+        if (end === start + 1) {
+          const { report, receivedAt } = inputs[start] as TaskReport;
+          tasks.applyProgress(id, report, receivedAt, movesAfter(current, [inputs[start] as TaskReport]));
+        } else {
+          const run = inputs.slice(start, end);
+          tasks.applyReports(id, run, movesAfter(current, run));
+        }
+        start = end;
+      }
+    },
+  };
+
   return {
     showTask: body,
 
@@ -174,21 +234,7 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
     },
 
     reportProgress(id, report) {
-      const receivedAt = clock.now();
-      return writes.run(() => {
-        let current = tasks.lifecycle(id);
-        if (current === undefined) {
-          if (!autoCreate) throw new ApiError('taskNotFound', id);
-          createReadyTask(id);
-          current = { state: 'READY', start_date: null };
-        }
-        const move = transition(current.state, 'progress');
-        const moves = move && {
-          state: move.to,
-          ...(move.stamps?.includes('start_date') ? { start_date: current.start_date ?? receivedAt } : {}),
-        };
-        tasks.applyProgress(id, report, receivedAt, moves);
-      });
+      return writes.runIn(reports, { id, report, receivedAt: clock.now() });
     },
   };
 }

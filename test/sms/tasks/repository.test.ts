@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Db, openDatabase } from '../../../src/db/database.js';
 import {
@@ -229,5 +230,89 @@ describe('task repository', () => {
     expect(prepare).toHaveBeenCalledTimes(MAX_UPDATE_STATEMENTS);
     expect(repo.update('missing', { name: 'x', type: null })).toBe(false);
     expect(repo.update('t1', {})).toBe(true);
+  });
+});
+
+describe('several reports in one go', () => {
+  const names = ['MIGRATE_LINUX_BLOCK', 'SSL_CONFIG', 'CONFIGURE_LINUX'] as const;
+  const optional = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: undefined, freq: 3 });
+  const reportArb = fc.record({
+    report: fc.record({
+      subtask_name: fc.constantFrom(...names),
+      progress: fc.constantFrom(0, 40, 99, 100),
+      replicatesize: fc.constantFrom(1, 9223372036854775807n),
+      totalsize: fc.constant(10),
+      process_trace: fc.string({ maxLength: 3 }),
+      migrate_speed: optional(fc.option(fc.double({ min: 0, max: 1000, noNaN: true }), { nil: null })),
+      compress_rate: optional(fc.constant(1.5)),
+      remain_time: optional(fc.option(fc.constantFrom(0, 60, 9007199254740991), { nil: null })),
+      total_cpu_usage: optional(fc.constant(12.5)),
+      agent_disk_io: optional(fc.constant(3)),
+      need_migration_test: optional(fc.option(fc.boolean(), { nil: null })),
+      agent_time: optional(fc.constant('2026-11-23 05:20:57')),
+    }),
+    step: fc.integer({ min: 0, max: 3 }),
+  });
+  const startArb = fc.record({
+    subTasks: fc.subarray([...names]),
+    startDate: fc.option(fc.constant(5), { nil: null }),
+    endDate: fc.option(fc.constant(6), { nil: null }),
+  });
+
+  it('leave the task, its subtasks and samples exactly as applying them one after another would', () => {
+    fc.assert(
+      fc.property(startArb, fc.array(reportArb, { minLength: 2, maxLength: 8 }), (start, steps) => {
+        const stores = [openDatabase({ path: ':memory:' }), openDatabase({ path: ':memory:' })];
+        try {
+          const [one, all] = stores.map((d) => {
+            const r = createTaskRepository(d);
+            r.put('other', {}, [{ id: 50, name: 'elsewhere' }]);
+            r.put(
+              't1',
+              { state: 'RUNNING', migrate_speed: 2, remain_seconds: 7, estimate_complete_time: 8 },
+              start.subTasks.map((name, index) => ({
+                id: index + 1,
+                name,
+                progress: 50,
+                start_date: start.startDate,
+                end_date: start.endDate,
+                migrate_speed: 1,
+              })),
+            );
+            return r;
+          }) as [TaskRepository, TaskRepository];
+          let now = 1000;
+          const received = steps.map(({ report, step }) => {
+            now += step;
+            return {
+              report: Object.fromEntries(Object.entries(report).filter(([, v]) => v !== undefined)),
+              receivedAt: now,
+            };
+          }) as { report: typeof report; receivedAt: number }[];
+          const moves = { state: 'SYNCING', start_date: 3 };
+          received.forEach(({ report: r, receivedAt }, index) => {
+            one.applyProgress('t1', r, receivedAt, index === 0 ? moves : undefined);
+          });
+          expect(all.applyReports('t1', received, moves)).toBe(true);
+          expect(all.find('t1')).toEqual(one.find('t1'));
+          expect(all.listSamples('t1')).toEqual(one.listSamples('t1'));
+          expect(all.find('other')).toEqual(one.find('other'));
+        } finally {
+          for (const d of stores) d.close();
+        }
+      }),
+      { numRuns: 300, seed: 20261126 },
+    );
+  });
+
+  it('store nothing for a task that does not exist', () => {
+    expect(
+      repo.applyReports('nope', [
+        { report, receivedAt: 1 },
+        { report, receivedAt: 2 },
+      ]),
+    ).toBe(false);
+    expect(rowCount(db, 'progress_samples')).toBe(0);
+    expect(rowCount(db, 'sub_tasks')).toBe(0);
   });
 });

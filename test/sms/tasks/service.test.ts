@@ -5,7 +5,7 @@ import { createWriteQueue } from '../../../src/db/write-queue.js';
 import { parseJson } from '../../../src/lib/json.js';
 import type { UpdateTaskBody, UpdateTaskSpeedBody } from '../../../src/schemas/index.js';
 import type { LiveFields } from '../../../src/sms/tasks/render.js';
-import { createTaskRepository } from '../../../src/sms/tasks/repository.js';
+import { createTaskRepository, type TaskRepository } from '../../../src/sms/tasks/repository.js';
 import { createTaskService } from '../../../src/sms/tasks/service.js';
 import { TASK_STATES, TRANSITIONS, transition } from '../../../src/sms/tasks/state-machine.js';
 import { progressReport as fixture, sampleTask, TestClock } from '../../helpers.js';
@@ -186,5 +186,68 @@ describe('statements per write', () => {
     await s.reportProgress('new', progressReport());
     expect(tasks.lifecycle('new')).toEqual({ state: 'RUNNING', start_date: clock.current });
     expect(tasks.listSamples('new')).toHaveLength(1);
+  });
+
+  it('reports that come together read each task once and leave what one report after another would', async () => {
+    const sequential = openDatabase({ path: ':memory:' });
+    try {
+      const bodies = [
+        progressReport({ subtask_name: 'SSL_CONFIG', progress: 100, remain_time: 60 }),
+        progressReport({ progress: 10, migrate_speed: 5 }),
+        progressReport({ subtask_name: 'NEW_ONE', progress: 30 }),
+        progressReport({ progress: 20, migrate_speed: null }),
+      ];
+      const targets = ['t1', 't1', 't2', 't1', 't1'];
+      const seed = (r: TaskRepository) => {
+        r.put('t1', { state: 'READY' }, [{ id: 1, name: 'SSL_CONFIG' }]);
+        r.put('t2', { state: 'RUNNING' }, []);
+      };
+      const together = service(true);
+      seed(together.tasks);
+      const reports = targets.map((id, index) => ({ id, body: bodies[index % bodies.length] as UpdateTaskSpeedBody }));
+      await Promise.all(
+        reports.map(({ id, body }, index) => {
+          clock.current = 1000 + index;
+          return together.service.reportProgress(id, body);
+        }),
+      );
+      // Runs of one task, each reading its state once: t1 (two reports), t2, t1 (two reports).
+      expect(together.spies.lifecycle.mock.calls.map(([id]) => id)).toEqual(['t1', 't2', 't1']);
+
+      const tasks = createTaskRepository(sequential);
+      seed(tasks);
+      const alone = createTaskService({
+        tasks,
+        writes: createWriteQueue(sequential),
+        clock,
+        body: () => '',
+        autoCreate: true,
+      });
+      for (const [index, { id, body }] of reports.entries()) {
+        clock.current = 1000 + index;
+        await alone.reportProgress(id, body);
+      }
+      for (const id of ['t1', 't2']) {
+        expect(together.tasks.find(id)).toEqual(tasks.find(id));
+        expect(together.tasks.listSamples(id)).toEqual(tasks.listSamples(id));
+      }
+      expect(together.tasks.find('t1')).toMatchObject({ state: 'RUNNING', start_date: 1000 });
+    } finally {
+      sequential.close();
+    }
+  });
+
+  it('a report to a missing task among others that come with it: 404 for it alone, the others stored', async () => {
+    const { tasks, service: s } = service(false);
+    tasks.put('t1', { state: 'RUNNING' }, []);
+    const results = await Promise.allSettled([
+      s.reportProgress('t1', progressReport({ progress: 1 })),
+      s.reportProgress('missing', progressReport()),
+      s.reportProgress('t1', progressReport({ progress: 2 })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ definition: { code: 'SMS.2003' } });
+    expect(tasks.listSamples('t1').map((sample) => sample.progress)).toEqual([1, 2]);
+    expect(tasks.exists('missing')).toBe(false);
   });
 });
