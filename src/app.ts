@@ -17,7 +17,7 @@ import errorHandler, { frameworkErrors } from './plugins/error-handler.js';
 import jsonInt64 from './plugins/json-int64.js';
 import openApi from './plugins/openapi.js';
 import { markInternal } from './plugins/request-state.js';
-import requests, { RequestLog, requestIds, requestLoggers } from './plugins/requests.js';
+import requests, { lazyChildren, RequestLog, requestIds } from './plugins/requests.js';
 import { sms } from './sms/index.js';
 import { PACKAGE } from './version.js';
 
@@ -56,8 +56,8 @@ export async function buildApp({
   }
   const newRequestId = requestIds();
   const app = Fastify({
-    // Each request's logger is made at its first line (requestLoggers): most requests write none.
-    ...(logger ? { loggerInstance: logger, childLoggerFactory: requestLoggers } : {}),
+    // Each request's logger is made at its first line (lazyChildren): most requests write none.
+    ...(logger ? { loggerInstance: lazyChildren(logger) } : {}),
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
     genReqId: newRequestId,

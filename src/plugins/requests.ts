@@ -126,16 +126,19 @@ class RequestLogger {
 }
 
 /**
- * Fastify's `childLoggerFactory`: each request's logger, made lazily (RequestLogger). A route with a log level or
- * serializers of its own gets its child at once, as those change what the child itself decides.
+ * The logger to hand Fastify: `logger` itself underneath (its methods, level and bindings, through the prototype, as
+ * pino's own children have them), whose children are made lazily (RequestLogger): each request's, as Fastify makes
+ * them from it. A child with a level or serializers of its own (Fastify's own logger, a route's) is made at once, as
+ * those change what the child itself decides, and its children are lazy in turn. A childLoggerFactory would do the
+ * same for requests, but then Fastify checks every request's logger for its methods.
  */
-export function requestLoggers(
-  logger: FastifyBaseLogger,
-  bindings: Bindings,
-  options: ChildLoggerOptions,
-): FastifyBaseLogger {
-  if (options.level !== undefined || options.serializers !== undefined) return logger.child(bindings, options);
-  return new RequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger;
+export function lazyChildren(logger: FastifyBaseLogger): FastifyBaseLogger {
+  const lazy = Object.create(logger) as FastifyBaseLogger;
+  lazy.child = (bindings: Bindings, options: ChildLoggerOptions = {}) =>
+    options.level !== undefined || options.serializers !== undefined
+      ? lazyChildren(logger.child(bindings, options))
+      : (new RequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger);
+  return lazy;
 }
 
 export interface RequestsOptions {

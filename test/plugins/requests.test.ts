@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { requestLoggers } from '../../src/plugins/requests.js';
+import { lazyChildren } from '../../src/plugins/requests.js';
 import { api, buildTestApp, logCapture, sampleTask } from '../helpers.js';
 
 describe('request loggers', () => {
   it('make no child while nothing is written, and one child, naming the request, at the first line written', () => {
     const { logger, lines } = logCapture('warn');
     const child = vi.spyOn(logger, 'child');
-    const log = requestLoggers(logger, { reqId: 'r-1' }, {});
+    const log = lazyChildren(logger).child({ reqId: 'r-1' }, {});
     log.debug({ a: 1 }, 'dropped');
     log.info('dropped too');
     log.trace('and this');
@@ -32,7 +32,7 @@ describe('request loggers', () => {
 
   it('follow the level set on them, and hand out children of their own child', () => {
     const { logger, lines } = logCapture('warn');
-    const log = requestLoggers(logger, { reqId: 'r-2' }, {});
+    const log = lazyChildren(logger).child({ reqId: 'r-2' });
     log.level = 'debug';
     expect(logger.level).toBe('warn');
     log.debug('now written');
@@ -43,13 +43,41 @@ describe('request loggers', () => {
     ]);
   });
 
-  it('make the child at once for a route with a level of its own', () => {
+  it('make a child with a level or serializers of its own at once, whose children are lazy in turn', () => {
     const { logger, lines } = logCapture('warn');
     const child = vi.spyOn(logger, 'child');
-    const log = requestLoggers(logger, { reqId: 'r-3' }, { level: 'debug' });
+    const route = lazyChildren(logger).child({ reqId: 'r-3' }, { level: 'debug' });
     expect(child).toHaveBeenCalledTimes(1);
-    log.debug('written at the route level');
-    expect(lines).toEqual([expect.objectContaining({ level: 20, reqId: 'r-3' })]);
+    route.debug('written at the route level');
+    const withSerializers = lazyChildren(logger).child({}, { serializers: { a: (value: number) => value * 2 } });
+    expect(child).toHaveBeenCalledTimes(2);
+    const request = withSerializers.child({ reqId: 'r-5' });
+    expect(child).toHaveBeenCalledTimes(2);
+    request.warn({ a: 2 }, 'serialized');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 20, reqId: 'r-3' }),
+      expect.objectContaining({ level: 40, reqId: 'r-5', a: 4, msg: 'serialized' }),
+    ]);
+  });
+
+  it('are the children of the logger handed to Fastify, which otherwise writes as the logger given', () => {
+    const { logger, lines } = logCapture('warn');
+    const child = vi.spyOn(logger, 'child');
+    const lazy = lazyChildren(logger);
+    lazy.warn({ a: 1 }, 'as given');
+    lazy.info('dropped');
+    logger.level = 'info';
+    lazy.info('the level follows the logger given');
+    const request = lazy.child({ reqId: 'r-4' });
+    expect(child).not.toHaveBeenCalled();
+    request.error('named');
+    expect(child).toHaveBeenCalledTimes(1);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 40, a: 1, msg: 'as given' }),
+      expect.objectContaining({ level: 30, msg: 'the level follows the logger given' }),
+      expect.objectContaining({ level: 50, reqId: 'r-4', msg: 'named' }),
+    ]);
+    expect(lines[0]).not.toHaveProperty('reqId');
   });
 
   it('name the request in every line a request writes through the app', async () => {
