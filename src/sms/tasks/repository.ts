@@ -129,6 +129,10 @@ const COLUMN_INDEX = new Map<string, number>(ALL_COLUMNS.map((column, index) => 
  * the statement for any set, so no input can make the number of statements grow or churn.
  */
 export const MAX_UPDATE_STATEMENTS = 64;
+/** Beyond every column's bit: an update's mask includes it when it changes the task only for a given use_ipv6. */
+const IPV6_CONDITION = 2 ** 42;
+/** That condition: the stored use_ipv6 is true (1) or not (0; null counts as not). */
+const IPV6_SQL = ' AND (use_ipv6 IS 1) = ?';
 /** Sets seen once, waiting for a second time; forgotten all at once when this many are waiting. */
 const MAX_SETS_SEEN_ONCE = 1024;
 const INT64_MAX = 9223372036854775807n;
@@ -229,8 +233,11 @@ export interface TaskRepository {
   columns<K extends TaskColumn>(id: string, columns: readonly K[]): Pick<TaskFields, K> | undefined;
   /** Inserts the task, or replaces it (with its subtasks and samples) when the id exists. */
   put(id: string, fields: Partial<TaskFields>, subTasks: readonly SubTaskInput[]): void;
-  /** Changes only the given columns. False when the task does not exist. */
-  update(id: string, fields: Partial<TaskFields>): boolean;
+  /**
+   * Changes only the given columns. False when the task does not exist, or, with `ipv6` given, when its stored
+   * use_ipv6 is not that (a stored null counting as false): then nothing changed.
+   */
+  update(id: string, fields: Partial<TaskFields>, ipv6?: boolean): boolean;
   replaceSubTasks(id: string, subTasks: readonly SubTaskInput[]): void;
   /** The task's state and start date, undefined when the task does not exist. */
   lifecycle(id: string): TaskLifecycle | undefined;
@@ -342,15 +349,18 @@ export function createTaskRepository(db: Db): TaskRepository {
   const selectSamples = db.prepare('SELECT * FROM progress_samples WHERE task_id = ? ORDER BY seq').safeIntegers(true);
   type Statement = ReturnType<typeof db.prepare<unknown[]>>;
   // Every column is set only where its flag is true: one statement for any set of columns.
-  const updateAny = db.prepare(
-    `UPDATE tasks SET ${ALL_COLUMNS.map((c) => `${c} = CASE WHEN ? THEN ? ELSE ${c} END`).join(', ')} WHERE id = ?`,
-  );
+  const UPDATE_ANY_SQL = `UPDATE tasks SET ${ALL_COLUMNS.map((c) => `${c} = CASE WHEN ? THEN ? ELSE ${c} END`).join(', ')} WHERE id = ?`;
+  const updateAny = db.prepare(UPDATE_ANY_SQL);
+  /** The same, changing the task only when its use_ipv6 is as given; made on first use. */
+  let updateAnyIpv6: Statement | undefined;
+  const selectIpv6 = db.prepare('SELECT use_ipv6 IS 1 FROM tasks WHERE id = ?').pluck().safeIntegers(true);
   const updateStatements = new Map<number, { statement: Statement; columns: TaskColumn[] }>();
   const setsSeenOnce = new Set<number>();
   // Bounded by the fixed column list: column() refuses any other name.
   const columnStatements = new Map<string, Statement>();
-  /** columns(): one statement per set of columns asked for, keyed by their names in the order given. */
-  const columnsStatements = new Map<string, Statement>();
+  /** columns(): one statement per list of columns asked for, by the list and by its names in the order given. */
+  const columnsStatements = new Map<readonly string[], Statement>();
+  const columnsByName = new Map<string, Statement>();
 
   /** The statement of this set of columns, when it has (or now earns) one of its own. */
   function ownUpdate(mask: number): { statement: Statement; columns: TaskColumn[] } | undefined {
@@ -364,7 +374,7 @@ export function createTaskRepository(db: Db): TaskRepository {
     setsSeenOnce.delete(mask);
     const columns = ALL_COLUMNS.filter((column) => Math.floor(mask / (COLUMN_BITS.get(column) ?? 1)) % 2 === 1);
     // Column names come from the fixed list above, never from the request.
-    const sql = `UPDATE tasks SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
+    const sql = `UPDATE tasks SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?${mask >= IPV6_CONDITION ? IPV6_SQL : ''}`;
     const own = { statement: db.prepare(sql), columns };
     updateStatements.set(mask, own);
     return own;
@@ -467,15 +477,20 @@ export function createTaskRepository(db: Db): TaskRepository {
     },
 
     columns(id, columns) {
-      const key = columns.join(',');
-      let statement = columnsStatements.get(key);
+      // Callers pass a few fixed lists: found by the list itself first, by its names the first time.
+      let statement = columnsStatements.get(columns);
       if (statement === undefined) {
         for (const column of columns) if (!COLUMN_SET.has(column)) throw new Error(`unknown task column ${column}`);
-        // Column names come from the fixed list, checked above, never from the request.
-        const list = columns.length === 0 ? '1' : columns.join(', ');
-        statement = db.prepare(`SELECT ${list} FROM tasks WHERE id = ?`).raw().safeIntegers(true);
-        // Callers ask for a few fixed sets; the bound only keeps a mistake from growing the cache.
-        if (columnsStatements.size < MAX_UPDATE_STATEMENTS) columnsStatements.set(key, statement);
+        const key = columns.join(', ');
+        statement = columnsByName.get(key);
+        if (statement === undefined) {
+          // Column names come from the fixed list, checked above, never from the request.
+          const list = columns.length === 0 ? '1' : key;
+          statement = db.prepare(`SELECT ${list} FROM tasks WHERE id = ?`).raw().safeIntegers(true);
+          if (columnsByName.size < MAX_UPDATE_STATEMENTS) columnsByName.set(key, statement);
+        }
+        // The bound only keeps a caller that makes a new list for every call from growing the cache.
+        if (columnsStatements.size < MAX_UPDATE_STATEMENTS) columnsStatements.set(columns, statement);
       }
       const row = statement.get(id) as unknown[] | undefined;
       if (row === undefined) return undefined;
@@ -500,24 +515,26 @@ export function createTaskRepository(db: Db): TaskRepository {
       return row && { state: row.state, start_date: int(row.start_date) };
     },
 
-    update(id, fields) {
+    update(id, fields, ipv6) {
       // Keyed by the set of columns, not their order: the same fields in any order share one statement.
-      let mask = 0;
+      let mask = ipv6 === undefined ? 0 : IPV6_CONDITION;
       for (const name in fields) mask += COLUMN_BITS.get(name) ?? 0;
       if (mask === 0) return selectExists.get(id) !== undefined;
+      if (mask === IPV6_CONDITION) return selectIpv6.get(id) === (ipv6 ? 1n : 0n);
       // Positional parameters: binding by name costs more, and this runs on every UpdateTask.
       const own = ownUpdate(mask);
       if (own !== undefined) {
         const { statement, columns } = own;
-        const params: unknown[] = new Array(columns.length + 1);
+        const params: unknown[] = new Array(columns.length + (ipv6 === undefined ? 1 : 2));
         for (let i = 0; i < columns.length; i++) {
           const column = columns[i] as TaskColumn;
           params[i] = toSql(column, fields[column]);
         }
         params[columns.length] = id;
+        if (ipv6 !== undefined) params[columns.length + 1] = ipv6 ? 1 : 0;
         return statement.run(...params).changes > 0;
       }
-      const params: unknown[] = new Array(2 * ALL_COLUMNS.length + 1).fill(null);
+      const params: unknown[] = new Array(2 * ALL_COLUMNS.length + (ipv6 === undefined ? 1 : 2)).fill(null);
       for (const name in fields) {
         const index = COLUMN_INDEX.get(name);
         if (index === undefined) continue;
@@ -525,7 +542,10 @@ export function createTaskRepository(db: Db): TaskRepository {
         params[2 * index + 1] = toSql(name, fields[name as TaskColumn]);
       }
       params[2 * ALL_COLUMNS.length] = id;
-      return updateAny.run(...params).changes > 0;
+      if (ipv6 === undefined) return updateAny.run(...params).changes > 0;
+      params[2 * ALL_COLUMNS.length + 1] = ipv6 ? 1 : 0;
+      updateAnyIpv6 ??= db.prepare(`${UPDATE_ANY_SQL}${IPV6_SQL}`);
+      return updateAnyIpv6.run(...params).changes > 0;
     },
 
     replaceSubTasks(id, subTasks) {

@@ -51,6 +51,15 @@ const UPDATE_DIRECT_COLUMNS = new Set<string>([
 /** Stored columns an UpdateTask may need before it writes: the IP's family, and the documents it merges into. */
 type StoredColumn = 'use_ipv6' | 'source_server' | 'target_server';
 type Stored = Partial<Pick<TaskFields, StoredColumn>>;
+/** Each set of them, as one list each (the repository keeps a statement per list): bit 1 use_ipv6, 2, 4 the others. */
+const STORED_COLUMNS: readonly (readonly StoredColumn[])[] = Array.from({ length: 8 }, (_, bits) =>
+  (['use_ipv6', 'source_server', 'target_server'] as const).filter((_, index) => bits & (1 << index)),
+);
+/** What an update reads first (a list of STORED_COLUMNS), or the use_ipv6 its UPDATE requires (planOf). */
+interface UpdatePlan {
+  readonly reads: readonly StoredColumn[] | undefined;
+  readonly ipv6: boolean | undefined;
+}
 /** What a task created by this very update holds in those columns. */
 const NOTHING_STORED: Stored = {};
 
@@ -104,19 +113,39 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
   }
 
   /**
-   * The columns a task must hold and whose stored values an update needs, in one read before it changes anything:
-   * the task's existence is checked before the body's values are (a missing task is a 404 whatever the body says).
-   * Undefined when the update needs no stored value and nothing in it can be refused: then the UPDATE itself tells
-   * whether the task exists.
+   * How an update learns what it needs of the stored task. Either it reads first, in one statement, whether the task
+   * exists and the stored values it needs (`reads`): so a missing task is a 404 whatever the body says, before a
+   * value of the body is refused. Or, when it needs no stored document and its migration_ip fits an address family
+   * (or it has none), the UPDATE itself tells whether the task exists, changing it only when the stored use_ipv6 is
+   * the one the address needs (`ipv6`); when it changed nothing, the update reads after all.
    */
-  function storedColumnsOf(update: Readonly<Record<string, unknown>>): StoredColumn[] | undefined {
-    const hasTarget = 'target_server' in update || TARGET_SERVER_FIELDS.some((f) => f in update);
-    if (!('migration_ip' in update) && !('source_server' in update) && !hasTarget) return undefined;
-    const columns: StoredColumn[] = [];
-    if ('migration_ip' in update && !('use_ipv6' in update)) columns.push('use_ipv6');
-    if (isRecord(update.source_server)) columns.push('source_server');
-    if (hasTarget) columns.push('target_server');
-    return columns;
+  function planOf(update: Readonly<Record<string, unknown>>): UpdatePlan {
+    const source = isRecord(update.source_server);
+    const target = 'target_server' in update || TARGET_SERVER_FIELDS.some((f) => f in update);
+    const ip = update.migration_ip;
+    let ipv6: boolean | undefined;
+    let readIpv6 = false;
+    let refused = false;
+    if (typeof ip === 'string' && ip !== '') {
+      if ('use_ipv6' in update) refused = !(update.use_ipv6 === true ? isIPv6(ip) : isIPv4(ip));
+      else if (isIPv4(ip)) ipv6 = false;
+      else if (isIPv6(ip)) ipv6 = true;
+      else refused = readIpv6 = true;
+    }
+    if (!source && !target && !refused) return { reads: undefined, ipv6 };
+    if (ipv6 !== undefined) readIpv6 = true;
+    return { reads: STORED_COLUMNS[(readIpv6 ? 1 : 0) | (source ? 2 : 0) | (target ? 4 : 0)], ipv6: undefined };
+  }
+
+  /** The update after reading what it needs (planOf); a task it creates holds none of it. */
+  function updateAfterReading(id: string, update: Readonly<Record<string, unknown>>, reads: readonly StoredColumn[]) {
+    let stored: Stored | undefined = tasks.columns(id, reads);
+    if (stored === undefined) {
+      if (!autoCreate) throw new ApiError('taskNotFound', id);
+      createReadyTask(id);
+      stored = NOTHING_STORED;
+    }
+    tasks.update(id, updateFields(update, stored));
   }
 
   function updateFields(update: Readonly<Record<string, unknown>>, stored: Stored): Partial<TaskFields> {
@@ -207,24 +236,21 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
       const update = given as Readonly<Record<string, unknown>>;
       const duplicate = 'sub_tasks' in update ? duplicateSubTaskId(update.sub_tasks) : undefined;
       if (duplicate !== undefined) return Promise.reject(new ApiError('invalidParameter', duplicate));
-      const reads = storedColumnsOf(update);
+      const { reads, ipv6 } = planOf(update);
       return writes.run(() => {
-        if (reads === undefined) {
-          // Nothing to read first and nothing to refuse: the update answers whether the task is there.
+        if (reads !== undefined) {
+          updateAfterReading(id, update, reads);
+        } else if (ipv6 === undefined) {
+          // Nothing to read and nothing to refuse: the update answers whether the task is there.
           const fields = updateFields(update, NOTHING_STORED);
           if (!tasks.update(id, fields)) {
             if (!autoCreate) throw new ApiError('taskNotFound', id);
             createReadyTask(id);
             tasks.update(id, fields);
           }
-        } else {
-          let stored: Stored | undefined = tasks.columns(id, reads);
-          if (stored === undefined) {
-            if (!autoCreate) throw new ApiError('taskNotFound', id);
-            createReadyTask(id);
-            stored = NOTHING_STORED;
-          }
-          tasks.update(id, updateFields(update, stored));
+        } else if (!tasks.update(id, updateFields(update, { use_ipv6: ipv6 }), ipv6)) {
+          // The task is missing, or its use_ipv6 refuses the address: the read says which.
+          updateAfterReading(id, update, STORED_COLUMNS[1] as readonly StoredColumn[]);
         }
         if ('sub_tasks' in update) {
           const subTasks = Array.isArray(update.sub_tasks) ? (update.sub_tasks as SubTaskInput[]) : [];

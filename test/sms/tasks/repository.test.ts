@@ -96,6 +96,39 @@ describe('task repository', () => {
     ]);
   });
 
+  it('updates only when the stored use_ipv6 is the one given, a null counting as false', () => {
+    repo.put('v4', { use_ipv6: null }, []);
+    repo.put('v6', { use_ipv6: true }, []);
+    expect(repo.update('v4', { migration_ip: '2001:db8::1' }, true)).toBe(false);
+    expect(repo.update('v6', { migration_ip: '10.0.0.1', name: 'x' }, false)).toBe(false);
+    expect([repo.find('v4')?.migration_ip, repo.find('v6')?.migration_ip, repo.find('v6')?.name]).toEqual([
+      null,
+      null,
+      null,
+    ]);
+    expect(repo.update('v4', { migration_ip: '10.0.0.1' }, false)).toBe(true);
+    expect(repo.update('v6', { migration_ip: '2001:db8::1' }, true)).toBe(true);
+    expect([repo.find('v4')?.migration_ip, repo.find('v6')?.migration_ip]).toEqual(['10.0.0.1', '2001:db8::1']);
+    expect(repo.update('missing', { migration_ip: '10.0.0.1' }, false)).toBe(false);
+    expect([repo.update('v6', {}, true), repo.update('v6', {}, false), repo.update('missing', {}, false)]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    // Past the statements kept per set of columns, the statement for any set keeps the condition too.
+    for (let i = 0; i < 2 * MAX_UPDATE_STATEMENTS; i++)
+      repo.update('v4', { priority: i, speed_limit: i % 3 }, i % 2 === 0);
+    const many = ['name', 'type', 'os_type', 'region_id', 'project_id', 'float_ip'] as const;
+    for (let mask = 1; mask < 2 ** many.length; mask++) {
+      const fields = Object.fromEntries(many.filter((_, bit) => mask & (1 << bit)).map((c) => [c, `m${mask}`]));
+      repo.update('v4', fields, false);
+      repo.update('v4', fields, false);
+    }
+    expect(repo.update('v4', { name: 'kept', connected: true }, true)).toBe(false);
+    expect(repo.update('v4', { name: 'changed', connected: true }, false)).toBe(true);
+    expect(repo.find('v4')?.name).toBe('changed');
+  });
+
   it('reads several columns in one go, undefined for a task that does not exist', () => {
     repo.put('t1', { use_ipv6: true, source_server: { id: 's', size: 9223372036854775807n } }, []);
     expect(repo.columns('t1', ['use_ipv6', 'source_server', 'target_server'])).toEqual({

@@ -148,9 +148,43 @@ describe('statements per write', () => {
     });
   });
 
+  it('UpdateTask with an address of the family the task holds writes it without a read; another family is refused', async () => {
+    const { tasks, spies, service: s } = service(false);
+    tasks.put('v4', { state: 'READY' }, []);
+    tasks.put('v6', { state: 'READY', use_ipv6: true }, []);
+    await s.updateTask('v4', { migration_ip: '10.0.0.1', name: 'four' });
+    await s.updateTask('v6', { migration_ip: '2001:db8::1' });
+    expect(spies.columns).not.toHaveBeenCalled();
+    await expect(s.updateTask('v4', { migration_ip: '2001:db8::2' })).rejects.toMatchObject({
+      message: 'Invalid request parameter: migration_ip must be an IPv4 address when use_ipv6 is false',
+    });
+    await expect(s.updateTask('v6', { migration_ip: '10.0.0.2', name: 'x' })).rejects.toMatchObject({
+      message: 'Invalid request parameter: migration_ip must be an IPv6 address when use_ipv6 is true',
+    });
+    await expect(s.updateTask('v6', { migration_ip: 'no address' })).rejects.toMatchObject({
+      message: 'Invalid request parameter: migration_ip must be an IPv6 address when use_ipv6 is true',
+    });
+    expect([tasks.find('v4')?.migration_ip, tasks.find('v4')?.name]).toEqual(['10.0.0.1', 'four']);
+    expect([tasks.find('v6')?.migration_ip, tasks.find('v6')?.name]).toEqual(['2001:db8::1', null]);
+    // An address given with its use_ipv6, or none at all, needs nothing stored.
+    spies.columns.mockClear();
+    await s.updateTask('v4', { migration_ip: '2001:db8::3', use_ipv6: true });
+    await s.updateTask('v4', { migration_ip: '' });
+    await s.updateTask('v4', { migration_ip: null } as unknown as UpdateTaskBody);
+    expect(spies.columns).not.toHaveBeenCalled();
+  });
+
   it('UpdateTask answers 404 for a missing task before it looks at the body, and stores nothing', async () => {
     const { tasks, service: s } = service(false);
-    for (const body of [{ name: 'x' }, { migration_ip: '2001:db8::1' }, { migration_ip: 'bad', use_ipv6: false }]) {
+    const bodies = [
+      { name: 'x' },
+      { migration_ip: '2001:db8::1' },
+      { migration_ip: '10.0.0.1' },
+      { migration_ip: 'bad' },
+      { migration_ip: 'bad', use_ipv6: false },
+      { migration_ip: '10.0.0.1', use_ipv6: true },
+    ];
+    for (const body of bodies) {
       await expect(s.updateTask('missing', body as UpdateTaskBody)).rejects.toMatchObject({
         definition: { code: 'SMS.2003' },
       });
@@ -169,9 +203,15 @@ describe('statements per write', () => {
       migration_ip: '10.0.0.1',
       target_server: { name: 't' },
     });
-    await expect(s.updateTask('c', { migration_ip: '2001:db8::1' })).rejects.toMatchObject({
-      definition: { code: 'SMS.2001' },
-    });
+    await s.updateTask('d', { migration_ip: '10.0.0.2' });
+    expect(tasks.find('d')).toMatchObject({ state: 'READY', migration_ip: '10.0.0.2' });
+    for (const body of [
+      { migration_ip: '2001:db8::1' },
+      { migration_ip: 'bad' },
+      { migration_ip: '10.0.0.1', use_ipv6: true },
+    ]) {
+      await expect(s.updateTask('c', body)).rejects.toMatchObject({ definition: { code: 'SMS.2001' } });
+    }
     expect(tasks.exists('c')).toBe(false);
   });
 
