@@ -3,7 +3,7 @@
 // stand-ins (2^53 for an in-range value, 1e300 for one beyond int64) and the bigints are put back before the handler.
 // The stand-ins are sound because any bound below 2^53 rejects an in-range bigint, which is right: a field with such
 // a bound cannot hold it; and 1e300 fails every bound an int64 has.
-import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError } from '../lib/errors.js';
 import { JsonRefusedError, mayHoldInt64, parseJson, restoreInt64, standInInt64 } from '../lib/json.js';
@@ -19,12 +19,9 @@ export interface JsonInt64Options {
 
 async function jsonInt64(app: FastifyInstance, { keepRawBody }: JsonInt64Options): Promise<void> {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
-    const buffer = raw as Buffer;
+  const parse = (request: FastifyRequest, text: string, done: (error: Error | null, body?: unknown) => void) => {
+    if (text.length === 0) return done(null, undefined);
     const state = stateOf(request);
-    if (keepRawBody) state.rawBody = buffer;
-    if (buffer.length === 0) return done(null, undefined);
-    const text = buffer.toString('utf8');
     state.bodyText = text;
     const longDigits = mayHoldInt64(text);
     let value: unknown;
@@ -39,7 +36,20 @@ async function jsonInt64(app: FastifyInstance, { keepRawBody }: JsonInt64Options
       if (fixups.length > 0) state.int64Fixups = fixups;
     }
     done(null, value);
-  });
+  };
+  // Fastify hands a body of one chunk over as text without copying it first; the bytes themselves are asked for
+  // only when signatures are verified (they hash them).
+  if (keepRawBody) {
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
+      const buffer = raw as Buffer;
+      stateOf(request).rawBody = buffer;
+      parse(request, buffer.toString('utf8'), done);
+    });
+  } else {
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
+      parse(request, text as string, done);
+    });
+  }
   const restore: preHandlerHookHandler = (request, _reply, done) => {
     const fixups = stateOf(request).int64Fixups;
     if (fixups !== null) restoreInt64(fixups);
