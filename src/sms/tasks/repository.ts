@@ -296,12 +296,19 @@ export function createTaskRepository(db: Db): TaskRepository {
   // The statements of a report take anonymous parameters, passed as plain arguments: they run on every report, and
   // binding by name (or from an array) costs more. better-sqlite3 knows no numbered ones (?1), so a value used twice
   // is passed twice.
-  const insertSample = db.prepare(
+  const sampleSql = (seq: string) =>
     `INSERT INTO progress_samples (task_id, seq, received_at, subtask_name, progress, replicatesize, totalsize,
        process_trace, ${REPORT_OPTIONAL.join(', ')})
-     VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM progress_samples WHERE task_id = ?),
-       ${Array.from({ length: 6 + REPORT_OPTIONAL.length }, () => '?').join(', ')})`,
+     VALUES (?, ${seq}, ${Array.from({ length: 6 + REPORT_OPTIONAL.length }, () => '?').join(', ')})`;
+  // Numbered after the task's last sample; a run of reports (applyReports) asks for that number once.
+  const insertSample = db.prepare(
+    sampleSql('(SELECT COALESCE(MAX(seq), 0) + 1 FROM progress_samples WHERE task_id = ?)'),
   );
+  const insertNumberedSample = db.prepare(sampleSql('?'));
+  const selectLastSeq = db
+    .prepare('SELECT MAX(seq) FROM progress_samples WHERE task_id = ?')
+    .pluck()
+    .safeIntegers(true);
   // The latest subtask of that name: progress, trace and speed as reported; started on its first report, ended
   // while it stands at 100.
   const updateSubTaskProgress = db.prepare(
@@ -409,13 +416,16 @@ export function createTaskRepository(db: Db): TaskRepository {
     });
   }
 
-  /** Stores a report as a sample, numbered after the task's last one. */
-  function insertSampleOf(id: string, report: ProgressReport, now: number): void {
+  /**
+   * Stores a report as a sample: numbered `seq`, or after the task's last one (the subquery that numbers it takes the
+   * task id a second time).
+   */
+  function insertSampleOf(id: string, report: ProgressReport, now: number, seq?: bigint): void {
     const test = report.need_migration_test;
     // In the order of REPORT_OPTIONAL.
-    insertSample.run(
+    (seq === undefined ? insertSample : insertNumberedSample).run(
       id,
-      id,
+      seq ?? id,
       now,
       report.subtask_name,
       report.progress,
@@ -660,8 +670,9 @@ export function createTaskRepository(db: Db): TaskRepository {
 
       // Each subtask named, in the order first named (new ones are numbered in that order), as the run left it.
       const subTasks = new Map<string, SubTaskRun>();
+      let seq = (selectLastSeq.get(id) as bigint | null) ?? 0n;
       for (const { report, receivedAt } of reports) {
-        insertSampleOf(id, report, receivedAt);
+        insertSampleOf(id, report, receivedAt, ++seq);
         let run = subTasks.get(report.subtask_name);
         if (run === undefined) {
           run = { progress: 0, trace: '', speed: null, startAt: receivedAt, keepEnd: true, endAt: null };
