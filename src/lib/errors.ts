@@ -33,6 +33,80 @@ export const ERRORS = {
   },
   /** No task with that id. Chosen. */
   taskNotFound: { status: 404, code: 'SMS.2003', message: 'The migration task does not exist', source: 'SMS' },
+  /** No source server with that id. Chosen. */
+  sourceNotFound: { status: 404, code: 'SMS.2004', message: 'The source server does not exist', source: 'SMS' },
+  /** CreateTask names a source server that is not registered (the v1 error table's code). */
+  createTaskSourceMissing: {
+    status: 400,
+    code: 'SMS.2216',
+    message: 'Failed to create the migration task: the source server does not exist',
+    source: 'SMS',
+  },
+  /** CreateTask for a source server that already has a task (the code field reports give). */
+  taskExistsForSource: {
+    status: 400,
+    code: 'SMS.7605',
+    message: 'A migration task already exists for this source server',
+    source: 'SMS',
+  },
+  /** CreateTask of a file-level migration for a Windows server (the code field reports give). */
+  taskTypeMismatch: {
+    status: 400,
+    code: 'SMS.6610',
+    message: 'The task type does not match the OS type: Windows servers migrate block-level only',
+    source: 'SMS',
+  },
+  /** stop on a task that is neither running nor syncing (the v1 error table's code). */
+  pauseNotAllowed: {
+    status: 400,
+    code: 'SMS.1038',
+    message: 'Only the tasks that are created or monitored can be paused',
+    source: 'SMS',
+  },
+  /** start on a task that is neither ready, paused, failed nor finished (the v1 error table's code). */
+  resumeNotAllowed: { status: 400, code: 'SMS.1039', message: 'Only paused tasks can be resumed', source: 'SMS' },
+  /** restart on a task that has not failed (the v1 error table's code). */
+  restartNotAllowed: {
+    status: 400,
+    code: 'SMS.1040',
+    message: 'Only migration tasks that fail to be created or migrated can be restarted',
+    source: 'SMS',
+  },
+  /** test or cutover outside continuous sync. Chosen. */
+  launchNotAllowed: {
+    status: 400,
+    code: 'SMS.1041',
+    message: 'The target server can be launched only while the task is in continuous sync',
+    source: 'SMS',
+  },
+  /** clone_test outside continuous sync. Chosen. */
+  cloneNotAllowed: {
+    status: 400,
+    code: 'SMS.1042',
+    message: 'The target server can be cloned only while the task is in continuous sync',
+    source: 'SMS',
+  },
+  /** Any other task action the task's state does not allow. Chosen. */
+  operationNotAllowed: {
+    status: 400,
+    code: 'SMS.1043',
+    message: "The task's state does not allow this operation",
+    source: 'SMS',
+  },
+  /** Deleting a running, syncing or stopping task (the v1 error table's code). */
+  deleteTaskNotAllowed: {
+    status: 400,
+    code: 'SMS.2015',
+    message: 'Running, syncing and stopping tasks cannot be deleted',
+    source: 'SMS',
+  },
+  /** Deleting a source server that a task holds. Chosen. */
+  sourceHasTask: {
+    status: 400,
+    code: 'SMS.2253',
+    message: 'The source server has a migration task: delete the task first',
+    source: 'SMS',
+  },
   /** The caller lacks permission (the 403 the doc pages show). */
   forbidden: {
     status: 403,
