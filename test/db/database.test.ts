@@ -13,13 +13,20 @@ afterEach(() => {
 describe('database', () => {
   it('applies the numbered migrations once and records the version', () => {
     const migrations = readMigrations(defaultMigrationsDir());
-    expect(migrations.map((m) => m.version)).toEqual([1, 2]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3]);
     const db = openDatabase({ path: ':memory:' });
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
-    expect(migrate(db, migrations)).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(migrate(db, migrations)).toBe(3);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['progress_samples', 'sub_tasks', 'tasks']);
+    expect(tables).toEqual([
+      'progress_samples',
+      'sources',
+      'sub_tasks',
+      'task_configurations',
+      'task_speed_limits',
+      'tasks',
+    ]);
     db.close();
   });
 
@@ -50,7 +57,7 @@ describe('database', () => {
     ] as const) {
       insert.run(task, at, progress);
     }
-    expect(migrate(db, migrations)).toBe(2);
+    expect(migrate(db, migrations)).toBe(3);
     expect(
       db.prepare('SELECT task_id, seq, received_at, progress FROM progress_samples ORDER BY task_id, seq').all(),
     ).toEqual([
@@ -66,11 +73,26 @@ describe('database', () => {
     db.close();
   });
 
+  it('links a task to its source server through the id inside its source_server document', () => {
+    const db = openDatabase({ path: ':memory:' });
+    const insert = db.prepare('INSERT INTO tasks (id, source_server) VALUES (?, ?)');
+    insert.run('t1', '{"id":"s1","name":"web"}');
+    insert.run('t2', null);
+    const bySource = db.prepare('SELECT id FROM tasks WHERE source_server_id = ?').pluck();
+    expect(bySource.all('s1')).toEqual(['t1']);
+    db.prepare('UPDATE tasks SET source_server = \'{"id":"s2"}\' WHERE id = \'t1\'').run();
+    expect(bySource.all('s1')).toEqual([]);
+    expect(bySource.all('s2')).toEqual(['t1']);
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE source_server_id = ?').all('s2');
+    expect(JSON.stringify(plan)).toContain('tasks_by_source');
+    db.close();
+  });
+
   it('refuses a database written by a newer version, naming both versions', () => {
     const db = new Database(':memory:');
     db.pragma('user_version = 99');
     expect(() => migrate(db, readMigrations(defaultMigrationsDir()))).toThrow(
-      'sms-mock: :memory: was written by a newer sms-mock (schema version 99, this one knows up to 2): upgrade sms-mock, or start with another --db',
+      'sms-mock: :memory: was written by a newer sms-mock (schema version 99, this one knows up to 3): upgrade sms-mock, or start with another --db',
     );
     db.close();
   });
