@@ -12,10 +12,10 @@ export class GenerateError extends Error {}
 export const MODULE_FILE = 'sms-v3.ts';
 export const REGISTRY_FILE = 'operations.ts';
 
-type Role = 'request' | 'response';
+export type Role = 'request' | 'response';
 
 /** A model of the module: the first definition met, and every operation that uses it. */
-interface SharedModel {
+export interface SharedModel {
   model: SpecModel;
   role: Role;
   operations: string[];
@@ -339,8 +339,11 @@ function emitRegistry(entries: readonly OperationEntry[], operations: ReadonlyMa
   ].join('\n');
 }
 
-/** The generated files by name: the service module and the registry. */
-export function generate(spec: Spec): Map<string, string> {
+/** The models of the module by name, each with the role it plays and the operations using it, after patches. */
+export function moduleModels(spec: Spec): {
+  models: Map<string, SharedModel>;
+  working: WorkingModels;
+} {
   const working: WorkingModels = new Map();
   for (const entry of spec.operations) {
     const models = clone(spec.models.get(entry.operationId)?.models ?? []);
@@ -375,7 +378,12 @@ export function generate(spec: Spec): Map<string, string> {
       existing.operations.push(id);
     }
   }
+  return { models: module, working };
+}
 
+/** The generated files by name: the service module and the registry. */
+export function generate(spec: Spec): Map<string, string> {
+  const { models: module, working } = moduleModels(spec);
   const emitter = new Emitter(spec.descriptions, new Set(module.keys()));
   const files = new Map<string, string>();
   files.set(MODULE_FILE, emitModule(module, emitter));

@@ -170,8 +170,8 @@ export function loadOperations(dir: string): OperationEntry[] {
 }
 
 /** Reads spec/ (or a directory laid out the same way). */
-export function loadSpec(dir: string): Spec {
-  const entries = loadOperations(dir);
+export function loadSpec(dir: string, only?: (entry: OperationEntry) => boolean): Spec {
+  const entries = only ? loadOperations(dir).filter(only) : loadOperations(dir);
 
   const files = new Map<string, SpecFile>();
   const load = (name: string): SpecFile => {
@@ -199,7 +199,7 @@ export function loadSpec(dir: string): Spec {
   }
   // A hand spec nobody lists is dead weight that drifts unseen.
   const handDir = join(dir, 'handwritten');
-  if (existsSync(handDir)) {
+  if (!only && existsSync(handDir)) {
     for (const name of readdirSync(handDir).filter((f) => f.endsWith('.json'))) {
       for (const id of Object.keys(load(`handwritten/${name}`).operations)) {
         need(models.get(id)?.file === `handwritten/${name}`, `handwritten/${name} ${id}`, 'not in operations.json');

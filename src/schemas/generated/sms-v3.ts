@@ -60,7 +60,7 @@ export const TargetDisk = Type.Object({
 }, { description: 'A disk of the target server.' });
 export type TargetDisk = Static<typeof TargetDisk>;
 
-/** An LVM logical volume. Used by ShowTask, UpdateTask. */
+/** An LVM logical volume. Used by ShowTask, UpdateTask, RegisterServer, ListServers, ShowServer, UpdateDiskInfo, CreateTask. */
 export const LogicalVolumes = Type.Object({
   block_count: Type.Optional(Nullable(Int32({ minimum: 0, maximum: 2147483647, default: 0, description: 'Number of blocks.' }))),
   block_size: Type.Optional(Nullable(Int64({ minimum: 0, maximum: 1048576, default: 0, description: 'Block size.' }))),
@@ -76,7 +76,7 @@ export const LogicalVolumes = Type.Object({
 }, { description: 'An LVM logical volume.' });
 export type LogicalVolumes = Static<typeof LogicalVolumes>;
 
-/** An LVM volume group. Used by ShowTask. */
+/** An LVM volume group. Used by ShowTask, RegisterServer, ListServers, ShowServer, UpdateDiskInfo, CreateTask. */
 export const VolumeGroups = Type.Object({
   components: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Physical volumes of the group.' }))),
   free_size: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Free bytes.' }))),
@@ -103,7 +103,7 @@ export const TaskTargetServer = Type.Object({
 }, { description: 'The target server of a task.' });
 export type TaskTargetServer = Static<typeof TaskTargetServer>;
 
-/** The clone of the target server made for a migration drill. Used by ShowTask, UpdateTask. */
+/** The clone of the target server made for a migration drill. Used by ShowTask, UpdateTask, ListServers, ShowServer. */
 export const CloneServer = Type.Object({
   vm_id: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Clone server id.' }))),
   name: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Clone server name.' }))),
@@ -126,7 +126,7 @@ export const SubTask = Type.Object({
 }, { description: 'One step of a migration task.' });
 export type SubTask = Static<typeof SubTask>;
 
-/** Results of the network check between source and target. Used by ShowTask. */
+/** Results of the network check between source and target. Used by ShowTask, ListTasks. */
 export const NetworkCheckInfoRequestBody = Type.Object({
   domain_connectivity: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the SMS domain is reachable.' }))),
   destination_connectivity: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the target is reachable.' }))),
@@ -197,7 +197,7 @@ export const UpdateTaskHeaders = Type.Object({
 }, { description: 'Request headers of UpdateTask.' });
 export type UpdateTaskHeaders = Static<typeof UpdateTaskHeaders>;
 
-/** A Btrfs subvolume. Used by UpdateTask. */
+/** A Btrfs subvolume. Used by UpdateTask, RegisterServer, ShowServer, UpdateDiskInfo, CreateTask. */
 export const BtrfsSubvolumn = Type.Object({
   uuid: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'UUID of the parent volume.' }))),
   is_snapshot: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Whether the subvolume is a snapshot.' }))),
@@ -208,7 +208,7 @@ export const BtrfsSubvolumn = Type.Object({
 }, { description: 'A Btrfs subvolume.' });
 export type BtrfsSubvolumn = Static<typeof BtrfsSubvolumn>;
 
-/** A Btrfs file system. Used by UpdateTask. */
+/** A Btrfs file system. Used by UpdateTask, RegisterServer, ShowServer, UpdateDiskInfo, CreateTask. */
 export const BtrfsFileSystem = Type.Object({
   name: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'File system name.' }))),
   label: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'File system label; empty when none.' }))),
@@ -229,7 +229,7 @@ export const BtrfsFileSystem = Type.Object({
 }, { description: 'A Btrfs file system.' });
 export type BtrfsFileSystem = Static<typeof BtrfsFileSystem>;
 
-/** A network interface. Used by UpdateTask. */
+/** A network interface. Used by UpdateTask, RegisterServer. */
 export const NetWork = Type.Object({
   name: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Interface name.' }))),
   ip: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'IPv4 address of the interface.' }))),
@@ -423,3 +423,946 @@ export const UpdateTaskSpeedResponse403 = Type.Object({
   details: Type.Optional(Nullable(Type.Array(Details, { minItems: 1, maxItems: 20, description: 'Detailed errors.' }))),
 }, { description: 'Permission error.' });
 export type UpdateTaskSpeedResponse403 = Static<typeof UpdateTaskSpeedResponse403>;
+
+/** Request headers of RegisterServer. Used by RegisterServer. */
+export const RegisterServerHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of RegisterServer.' });
+export type RegisterServerHeaders = Static<typeof RegisterServerHeaders>;
+
+/** @@ PhysicalVolumeInput Used by RegisterServer, UpdateDiskInfo. */
+export const PhysicalVolumeInput = Type.Object({
+  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
+  file_system: Type.Optional(Nullable(Type.String({ description: '@@ file system' }))),
+  index: Type.Optional(Nullable(Int32({ description: '@@ index' }))),
+  mount_point: Type.Optional(Nullable(Type.String({ description: '@@ mount point' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  size: Type.Optional(Nullable(Int64({ description: '@@ size' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
+  inode_size: Type.Optional(Nullable(Int64({ description: '@@ inode size' }))),
+  inode_nums: Type.Optional(Nullable(Int64({ description: '@@ inode nums' }))),
+  uuid: Type.Optional(Nullable(Type.String({ description: '@@ uuid' }))),
+  size_per_cluster: Type.Optional(Nullable(Int64({ description: '@@ size per cluster' }))),
+}, { description: '@@ PhysicalVolumeInput' });
+export type PhysicalVolumeInput = Static<typeof PhysicalVolumeInput>;
+
+/** @@ ServerDiskInput Used by RegisterServer, UpdateDiskInfo. */
+export const ServerDiskInput = Type.Object({
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  partition_style: Type.Optional(Nullable(Type.String({ description: '@@ partition style' }))),
+  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
+  size: Type.Optional(Nullable(Int64({ description: '@@ size' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
+  physical_volumes: Type.Optional(Nullable(Type.Array(PhysicalVolumeInput, { description: '@@ physical volumes' }))),
+  os_disk: Type.Optional(Nullable(Type.Boolean({ description: '@@ os disk' }))),
+  relation_name: Type.Optional(Nullable(Type.String({ description: '@@ relation name' }))),
+  inode_size: Type.Optional(Nullable(Int64({ description: '@@ inode size' }))),
+}, { description: '@@ ServerDiskInput' });
+export type ServerDiskInput = Static<typeof ServerDiskInput>;
+
+/** Request body of RegisterServer. Used by RegisterServer. */
+export const RegisterServerBody = Type.Object({
+  id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 36, description: '@@ id' }))),
+  ip: Type.Optional(Nullable(Type.String({ description: '@@ ip' }))),
+  ipv6: Type.Optional(Nullable(Type.String({ description: '@@ ipv6' }))),
+  name: Type.String({ minLength: 1, maxLength: 64, description: '@@ name' }),
+  hostname: Type.Optional(Nullable(Type.String({ description: '@@ hostname' }))),
+  os_type: StringEnum(['WINDOWS', 'LINUX'], { description: '@@ os type' }),
+  os_version: Type.String({ minLength: 1, maxLength: 255, description: '@@ os version' }),
+  linux_block_check: Type.Optional(Nullable(Type.String({ description: '@@ linux block check' }))),
+  firmware: Type.Optional(Nullable(StringEnum(['BIOS', 'UEFI'], { description: '@@ firmware' }))),
+  cpu_quantity: Type.Optional(Nullable(Int32({ description: '@@ cpu quantity' }))),
+  memory: Type.Optional(Nullable(Int64({ description: '@@ memory' }))),
+  disks: Type.Optional(Nullable(Type.Array(ServerDiskInput, { maxItems: 64, description: '@@ disks' }))),
+  btrfs_list: Type.Optional(Nullable(Type.Array(BtrfsFileSystem, { description: '@@ btrfs list' }))),
+  networks: Type.Array(NetWork, { minItems: 1, maxItems: 100, description: '@@ networks' }),
+  domain_id: Type.Optional(Nullable(Type.String({ description: '@@ domain id' }))),
+  has_rsync: Type.Optional(Nullable(Type.Boolean({ description: '@@ has rsync' }))),
+  paravirtualization: Type.Optional(Nullable(Type.Boolean({ description: '@@ paravirtualization' }))),
+  raw_devices: Type.Optional(Nullable(Type.String({ description: '@@ raw devices' }))),
+  driver_files: Type.Optional(Nullable(Type.Boolean({ description: '@@ driver files' }))),
+  system_services: Type.Optional(Nullable(Type.Boolean({ description: '@@ system services' }))),
+  account_rights: Type.Optional(Nullable(Type.Boolean({ description: '@@ account rights' }))),
+  boot_loader: Type.Optional(Nullable(Type.String({ description: '@@ boot loader' }))),
+  system_dir: Type.Optional(Nullable(Type.String({ description: '@@ system dir' }))),
+  volume_groups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: '@@ volume groups' }))),
+  agent_version: Type.String({ minLength: 1, maxLength: 255, description: '@@ agent version' }),
+  kernel_version: Type.Optional(Nullable(Type.String({ description: '@@ kernel version' }))),
+  migration_cycle: Type.Optional(Nullable(Type.String({ description: '@@ migration cycle' }))),
+  state: Type.Optional(Nullable(Type.String({ description: '@@ state' }))),
+  oem_system: Type.Optional(Nullable(Type.Boolean({ description: '@@ oem system' }))),
+  start_type: Type.Optional(Nullable(StringEnum(['MANUAL', 'AUTO', ''], { description: '@@ start type' }))),
+  io_read_wait: Type.Optional(Nullable(Double({ description: '@@ io read wait' }))),
+  has_tc: Type.Optional(Nullable(Type.Boolean({ description: '@@ has tc' }))),
+  platform: Type.Optional(Nullable(StringEnum(['hw', 'ali', 'aws', 'azure', 'gcp', 'tencent', 'vmware', 'hyperv', 'other', 'default'], { description: '@@ platform' }))),
+}, { description: 'Request body of RegisterServer.' });
+export type RegisterServerBody = Static<typeof RegisterServerBody>;
+
+/** Response body of RegisterServer. Used by RegisterServer. */
+export const RegisterServerResponse = Type.Object({
+  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+}, { description: 'Response body of RegisterServer.' });
+export type RegisterServerResponse = Static<typeof RegisterServerResponse>;
+
+/** Query parameters of ListServers. Used by ListServers. */
+export const ListServersQuery = Type.Object({
+  state: Type.Optional(StringEnum(['unavailable', 'waiting', 'initialize', 'replicate', 'syncing', 'stopping', 'stopped', 'skipping', 'deleting', 'clearing', 'cleared', 'clearfailed', 'premigready', 'premiged', 'premigfailed', 'cloning', 'cutovering', 'finished', 'error'], { description: '@@ state' })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: '@@ name' })),
+  id: Type.Optional(Type.String({ minLength: 1, maxLength: 36, description: '@@ id' })),
+  ip: Type.Optional(Type.String({ description: '@@ ip' })),
+  ipv6: Type.Optional(Type.String({ description: '@@ ipv6' })),
+  migproject: Type.Optional(Type.String({ description: '@@ migproject' })),
+  limit: Type.Optional(Int32({ minimum: 0, maximum: 200, default: 0, description: '@@ limit' })),
+  offset: Type.Optional(Int32({ minimum: 0, maximum: 2147483647, default: 0, description: '@@ offset' })),
+  migration_cycle: Type.Optional(StringEnum(['checking', 'setting', 'replicating', 'syncing', 'cutovering', 'cutovered'], { description: '@@ migration cycle' })),
+  connected: Type.Optional(Type.Boolean({ description: '@@ connected' })),
+  enterprise_project_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: '@@ enterprise project id' })),
+  is_consistency_result_exist: Type.Optional(Type.Boolean({ description: '@@ is consistency result exist' })),
+  vm_id: Type.Optional(Type.String({ description: '@@ vm id' })),
+}, { description: 'Query parameters of ListServers.' });
+export type ListServersQuery = Static<typeof ListServersQuery>;
+
+/** Request headers of ListServers. Used by ListServers. */
+export const ListServersHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of ListServers.' });
+export type ListServersHeaders = Static<typeof ListServersHeaders>;
+
+/** @@ TargetServerById Used by ListServers, ShowServer. */
+export const TargetServerById = Type.Object({
+  vm_id: Type.Optional(Nullable(Type.String({ description: '@@ vm id' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+}, { description: '@@ TargetServerById' });
+export type TargetServerById = Static<typeof TargetServerById>;
+
+/** @@ TaskByServerSources Used by ListServers. */
+export const TaskByServerSources = Type.Object({
+  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  type: Type.Optional(Nullable(Type.String({ description: '@@ type' }))),
+  state: Type.Optional(Nullable(Type.String({ description: '@@ state' }))),
+  estimate_complete_time: Type.Optional(Nullable(Int64({ description: '@@ estimate complete time' }))),
+  start_date: Type.Optional(Nullable(Int64({ description: '@@ start date' }))),
+  speed_limit: Type.Optional(Nullable(Int32({ description: '@@ speed limit' }))),
+  migrate_speed: Type.Optional(Nullable(Double({ description: '@@ migrate speed' }))),
+  compress_rate: Type.Optional(Nullable(Double({ description: '@@ compress rate' }))),
+  start_target_server: Type.Optional(Nullable(Type.Boolean({ description: '@@ start target server' }))),
+  vm_template_id: Type.Optional(Nullable(Type.String({ description: '@@ vm template id' }))),
+  region_id: Type.Optional(Nullable(Type.String({ description: '@@ region id' }))),
+  project_name: Type.Optional(Nullable(Type.String({ description: '@@ project name' }))),
+  project_id: Type.Optional(Nullable(Type.String({ description: '@@ project id' }))),
+  target_server: Type.Optional(Nullable(TargetServerById)),
+  log_collect_status: Type.Optional(Nullable(Type.String({ description: '@@ log collect status' }))),
+  exist_server: Type.Optional(Nullable(Type.Boolean({ description: '@@ exist server' }))),
+  use_public_ip: Type.Optional(Nullable(Type.Boolean({ description: '@@ use public ip' }))),
+  clone_server: Type.Optional(Nullable(CloneServer)),
+  remain_seconds: Type.Optional(Nullable(Int64({ description: '@@ remain seconds' }))),
+  log_bucket: Type.Optional(Nullable(Type.String({ description: '@@ log bucket' }))),
+  log_expire: Type.Optional(Nullable(Int32({ description: '@@ log expire' }))),
+  log_upload_time: Type.Optional(Nullable(Int64({ description: '@@ log upload time' }))),
+  log_share_url: Type.Optional(Nullable(Type.String({ description: '@@ log share url' }))),
+  subtask_info: Type.Optional(Nullable(Type.String({ description: '@@ subtask info' }))),
+}, { description: '@@ TaskByServerSources' });
+export type TaskByServerSources = Static<typeof TaskByServerSources>;
+
+/** @@ EnvironmentCheck Used by ListServers, ShowServer. */
+export const EnvironmentCheck = Type.Object({
+  id: Nullable(Int32({ description: '@@ id' })),
+  params: Type.Optional(Nullable(Type.Array(Type.String({  }), { description: '@@ params' }))),
+  name: Nullable(Type.String({ description: '@@ name' })),
+  result: Nullable(Type.String({ description: '@@ result' })),
+  error_code: Type.Optional(Nullable(Type.String({ description: '@@ error code' }))),
+  error_or_warn: Type.Optional(Nullable(Type.String({ description: '@@ error or warn' }))),
+  error_params: Type.Optional(Nullable(Type.String({ description: '@@ error params' }))),
+}, { description: '@@ EnvironmentCheck' });
+export type EnvironmentCheck = Static<typeof EnvironmentCheck>;
+
+/** @@ PhysicalVolumes Used by ListServers, ShowServer. */
+export const PhysicalVolumes = Type.Object({
+  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
+  file_system: Type.Optional(Nullable(Type.String({ description: '@@ file system' }))),
+  index: Type.Optional(Nullable(Int32({ description: '@@ index' }))),
+  mount_point: Type.Optional(Nullable(Type.String({ description: '@@ mount point' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  size: Type.Optional(Nullable(Int64({ description: '@@ size' }))),
+  inode_size: Type.Optional(Nullable(Int64({ description: '@@ inode size' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
+  uuid: Type.Optional(Nullable(Type.String({ description: '@@ uuid' }))),
+}, { description: '@@ PhysicalVolumes' });
+export type PhysicalVolumes = Static<typeof PhysicalVolumes>;
+
+/** @@ DiskIntargetServer Used by ListServers, ShowServer. */
+export const DiskIntargetServer = Type.Object({
+  name: Nullable(Type.String({ description: '@@ name' })),
+  size: Nullable(Int64({ description: '@@ size' })),
+  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
+  physical_volumes: Type.Optional(Nullable(Type.Array(PhysicalVolumes, { description: '@@ physical volumes' }))),
+}, { description: '@@ DiskIntargetServer' });
+export type DiskIntargetServer = Static<typeof DiskIntargetServer>;
+
+/** @@ InitTargetServer Used by ListServers, ShowServer. */
+export const InitTargetServer = Type.Object({
+  disks: Nullable(Type.Array(DiskIntargetServer, { description: '@@ disks' })),
+  volume_groups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: '@@ volume groups' }))),
+}, { description: '@@ InitTargetServer' });
+export type InitTargetServer = Static<typeof InitTargetServer>;
+
+/** @@ SourceServersResponseBody Used by ListServers. */
+export const SourceServersResponseBody = Type.Object({
+  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+  ip: Type.Optional(Nullable(Type.String({ description: '@@ ip' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  enterprise_project_id: Type.Optional(Nullable(Type.String({ description: '@@ enterprise project id' }))),
+  add_date: Type.Optional(Nullable(Int64({ description: '@@ add date' }))),
+  os_type: Type.Optional(Nullable(Type.String({ description: '@@ os type' }))),
+  os_version: Type.Optional(Nullable(Type.String({ description: '@@ os version' }))),
+  oem_system: Type.Optional(Nullable(Type.Boolean({ description: '@@ oem system' }))),
+  state: Type.Optional(Nullable(Type.String({ description: '@@ state' }))),
+  connected: Type.Optional(Nullable(Type.Boolean({ description: '@@ connected' }))),
+  cpu_quantity: Type.Optional(Nullable(Int32({ description: '@@ cpu quantity' }))),
+  memory: Type.Optional(Nullable(Int64({ description: '@@ memory' }))),
+  current_task: Type.Optional(Nullable(TaskByServerSources)),
+  checks: Type.Optional(Nullable(Type.Array(EnvironmentCheck, { description: '@@ checks' }))),
+  init_target_server: Type.Optional(Nullable(InitTargetServer)),
+  replicatesize: Type.Optional(Nullable(Int64({ description: '@@ replicatesize' }))),
+  stage_action_time: Type.Optional(Nullable(Int64({ description: '@@ stage action time' }))),
+  totalsize: Type.Optional(Nullable(Int64({ description: '@@ totalsize' }))),
+  last_visit_time: Type.Optional(Nullable(Int64({ description: '@@ last visit time' }))),
+  migration_cycle: Type.Optional(Nullable(Type.String({ description: '@@ migration cycle' }))),
+  state_action_time: Type.Optional(Nullable(Int64({ description: '@@ state action time' }))),
+  is_consistency_result_exist: Type.Optional(Nullable(Type.Boolean({ description: '@@ is consistency result exist' }))),
+  has_tc: Type.Optional(Nullable(Type.Boolean({ description: '@@ has tc' }))),
+  start_type: Type.Optional(Nullable(Type.String({ description: '@@ start type' }))),
+}, { description: '@@ SourceServersResponseBody' });
+export type SourceServersResponseBody = Static<typeof SourceServersResponseBody>;
+
+/** Response body of ListServers. Used by ListServers. */
+export const ListServersResponse = Type.Object({
+  count: Type.Optional(Nullable(Int32({ description: '@@ count' }))),
+  source_servers: Type.Optional(Nullable(Type.Array(SourceServersResponseBody, { description: '@@ source servers' }))),
+}, { description: 'Response body of ListServers.' });
+export type ListServersResponse = Static<typeof ListServersResponse>;
+
+/** Request headers of ShowOverview. Used by ShowOverview. */
+export const ShowOverviewHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of ShowOverview.' });
+export type ShowOverviewHeaders = Static<typeof ShowOverviewHeaders>;
+
+/** Response body of ShowOverview. Used by ShowOverview. */
+export const ShowOverviewResponse = Type.Object({
+  waiting: Type.Optional(Nullable(Int32({ description: '@@ waiting' }))),
+  replicate: Type.Optional(Nullable(Int32({ description: '@@ replicate' }))),
+  syncing: Type.Optional(Nullable(Int32({ description: '@@ syncing' }))),
+  stopped: Type.Optional(Nullable(Int32({ description: '@@ stopped' }))),
+  deleting: Type.Optional(Nullable(Int32({ description: '@@ deleting' }))),
+  cutovering: Type.Optional(Nullable(Int32({ description: '@@ cutovering' }))),
+  unavailable: Type.Optional(Nullable(Int32({ description: '@@ unavailable' }))),
+  stopping: Type.Optional(Nullable(Int32({ description: '@@ stopping' }))),
+  skipping: Type.Optional(Nullable(Int32({ description: '@@ skipping' }))),
+  finished: Type.Optional(Nullable(Int32({ description: '@@ finished' }))),
+  initialize: Type.Optional(Nullable(Int32({ description: '@@ initialize' }))),
+  error: Type.Optional(Nullable(Int32({ description: '@@ error' }))),
+  cloning: Type.Optional(Nullable(Int32({ description: '@@ cloning' }))),
+  unconfigured: Type.Optional(Nullable(Int32({ description: '@@ unconfigured' }))),
+}, { description: 'Response body of ShowOverview.' });
+export type ShowOverviewResponse = Static<typeof ShowOverviewResponse>;
+
+/** Path parameters of ShowServer. Used by ShowServer. */
+export const ShowServerParams = Type.Object({
+  source_id: Type.String({ description: '@@ source id' }),
+}, { description: 'Path parameters of ShowServer.' });
+export type ShowServerParams = Static<typeof ShowServerParams>;
+
+/** Request headers of ShowServer. Used by ShowServer. */
+export const ShowServerHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of ShowServer.' });
+export type ShowServerHeaders = Static<typeof ShowServerHeaders>;
+
+/** @@ TaskByServerSource Used by ShowServer. */
+export const TaskByServerSource = Type.Object({
+  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  type: Type.Optional(Nullable(Type.String({ description: '@@ type' }))),
+  state: Type.Optional(Nullable(Type.String({ description: '@@ state' }))),
+  start_date: Type.Optional(Nullable(Int64({ description: '@@ start date' }))),
+  speed_limit: Type.Optional(Nullable(Int32({ description: '@@ speed limit' }))),
+  migrate_speed: Type.Optional(Nullable(Double({ description: '@@ migrate speed' }))),
+  start_target_server: Type.Optional(Nullable(Type.Boolean({ description: '@@ start target server' }))),
+  vm_template_id: Type.Optional(Nullable(Type.String({ description: '@@ vm template id' }))),
+  region_id: Type.Optional(Nullable(Type.String({ description: '@@ region id' }))),
+  project_name: Type.Optional(Nullable(Type.String({ description: '@@ project name' }))),
+  project_id: Type.Optional(Nullable(Type.String({ description: '@@ project id' }))),
+  target_server: Type.Optional(Nullable(TargetServerById)),
+  log_collect_status: Type.Optional(Nullable(Type.String({ description: '@@ log collect status' }))),
+  exist_server: Type.Optional(Nullable(Type.Boolean({ description: '@@ exist server' }))),
+  use_public_ip: Type.Optional(Nullable(Type.Boolean({ description: '@@ use public ip' }))),
+  clone_server: Type.Optional(Nullable(CloneServer)),
+  subtask_info: Type.Optional(Nullable(Type.String({ description: '@@ subtask info' }))),
+}, { description: '@@ TaskByServerSource' });
+export type TaskByServerSource = Static<typeof TaskByServerSource>;
+
+/** @@ PhysicalVolume Used by ShowServer. */
+export const PhysicalVolume = Type.Object({
+  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
+  file_system: Type.Optional(Nullable(Type.String({ description: '@@ file system' }))),
+  index: Type.Optional(Nullable(Int32({ description: '@@ index' }))),
+  mount_point: Type.Optional(Nullable(Type.String({ description: '@@ mount point' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  size: Type.Optional(Nullable(Int64({ description: '@@ size' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
+  inode_size: Type.Optional(Nullable(Int64({ description: '@@ inode size' }))),
+  inode_nums: Type.Optional(Nullable(Int64({ description: '@@ inode nums' }))),
+  uuid: Type.Optional(Nullable(Type.String({ description: '@@ uuid' }))),
+  size_per_cluster: Type.Optional(Nullable(Int64({ description: '@@ size per cluster' }))),
+}, { description: '@@ PhysicalVolume' });
+export type PhysicalVolume = Static<typeof PhysicalVolume>;
+
+/** @@ ServerDisk Used by ShowServer. */
+export const ServerDisk = Type.Object({
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  partition_style: Type.Optional(Nullable(Type.String({ description: '@@ partition style' }))),
+  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
+  size: Type.Optional(Nullable(Int64({ description: '@@ size' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
+  physical_volumes: Type.Optional(Nullable(Type.Array(PhysicalVolume, { description: '@@ physical volumes' }))),
+  os_disk: Type.Optional(Nullable(Type.Boolean({ description: '@@ os disk' }))),
+  relation_name: Type.Optional(Nullable(Type.String({ description: '@@ relation name' }))),
+  inode_size: Type.Optional(Nullable(Int64({ description: '@@ inode size' }))),
+}, { description: '@@ ServerDisk' });
+export type ServerDisk = Static<typeof ServerDisk>;
+
+/** @@ NetWorkOutput Used by ShowServer. */
+export const NetWorkOutput = Type.Object({
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  ip: Type.Optional(Nullable(Type.String({ description: '@@ ip' }))),
+  ipv6: Type.Optional(Nullable(Type.String({ description: '@@ ipv6' }))),
+  netmask: Type.Optional(Nullable(Type.String({ description: '@@ netmask' }))),
+  gateway: Type.Optional(Nullable(Type.String({ description: '@@ gateway' }))),
+  mtu: Type.Optional(Nullable(Int32({ description: '@@ mtu' }))),
+  mac: Nullable(Type.String({ description: '@@ mac' })),
+  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+}, { description: '@@ NetWorkOutput' });
+export type NetWorkOutput = Static<typeof NetWorkOutput>;
+
+/** Response body of ShowServer. Used by ShowServer. */
+export const ShowServerResponse = Type.Object({
+  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+  ip: Type.Optional(Nullable(Type.String({ description: '@@ ip' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  hostname: Type.Optional(Nullable(Type.String({ description: '@@ hostname' }))),
+  enterprise_project_id: Type.Optional(Nullable(Type.String({ description: '@@ enterprise project id' }))),
+  add_date: Type.Optional(Nullable(Int64({ description: '@@ add date' }))),
+  os_type: Type.Optional(Nullable(Type.String({ description: '@@ os type' }))),
+  os_version: Type.Optional(Nullable(Type.String({ description: '@@ os version' }))),
+  oem_system: Type.Optional(Nullable(Type.Boolean({ description: '@@ oem system' }))),
+  state: Type.Optional(Nullable(Type.String({ description: '@@ state' }))),
+  connected: Type.Optional(Nullable(Type.Boolean({ description: '@@ connected' }))),
+  firmware: Type.Optional(Nullable(Type.String({ description: '@@ firmware' }))),
+  init_target_server: Type.Optional(Nullable(InitTargetServer)),
+  cpu_quantity: Type.Optional(Nullable(Int32({ description: '@@ cpu quantity' }))),
+  memory: Type.Optional(Nullable(Int64({ description: '@@ memory' }))),
+  current_task: Type.Optional(Nullable(TaskByServerSource)),
+  disks: Type.Optional(Nullable(Type.Array(ServerDisk, { description: '@@ disks' }))),
+  volume_groups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: '@@ volume groups' }))),
+  btrfs_list: Type.Optional(Nullable(Type.Array(BtrfsFileSystem, { description: '@@ btrfs list' }))),
+  networks: Type.Optional(Nullable(Type.Array(NetWorkOutput, { description: '@@ networks' }))),
+  checks: Type.Optional(Nullable(Type.Array(EnvironmentCheck, { description: '@@ checks' }))),
+  migration_cycle: Type.Optional(Nullable(Type.String({ description: '@@ migration cycle' }))),
+  state_action_time: Type.Optional(Nullable(Int64({ description: '@@ state action time' }))),
+  replicatesize: Type.Optional(Nullable(Int64({ description: '@@ replicatesize' }))),
+  totalsize: Type.Optional(Nullable(Int64({ description: '@@ totalsize' }))),
+  last_visit_time: Type.Optional(Nullable(Int64({ description: '@@ last visit time' }))),
+  stage_action_time: Type.Optional(Nullable(Int64({ description: '@@ stage action time' }))),
+  agent_version: Type.Optional(Nullable(Type.String({ description: '@@ agent version' }))),
+  has_tc: Type.Optional(Nullable(Type.Boolean({ description: '@@ has tc' }))),
+  start_type: Type.Optional(Nullable(Type.String({ description: '@@ start type' }))),
+}, { description: 'Response body of ShowServer.' });
+export type ShowServerResponse = Static<typeof ShowServerResponse>;
+
+/** Path parameters of UpdateServerName. Used by UpdateServerName. */
+export const UpdateServerNameParams = Type.Object({
+  source_id: Type.String({ description: '@@ source id' }),
+}, { description: 'Path parameters of UpdateServerName.' });
+export type UpdateServerNameParams = Static<typeof UpdateServerNameParams>;
+
+/** Request headers of UpdateServerName. Used by UpdateServerName. */
+export const UpdateServerNameHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of UpdateServerName.' });
+export type UpdateServerNameHeaders = Static<typeof UpdateServerNameHeaders>;
+
+/** @@ PutVolume Used by UpdateServerName. */
+export const PutVolume = Type.Object({
+  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+  need_migration: Type.Optional(Nullable(Type.Boolean({ description: '@@ need migration' }))),
+  adjust_size: Type.Optional(Nullable(Int64({ description: '@@ adjust size' }))),
+}, { description: '@@ PutVolume' });
+export type PutVolume = Static<typeof PutVolume>;
+
+/** @@ PutDisk Used by UpdateServerName. */
+export const PutDisk = Type.Object({
+  need_migration: Type.Optional(Nullable(Type.Boolean({ description: '@@ need migration' }))),
+  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+  adjust_size: Type.Optional(Nullable(Int64({ description: '@@ adjust size' }))),
+  physical_volumes: Type.Optional(Nullable(Type.Array(PutVolume, { description: '@@ physical volumes' }))),
+}, { description: '@@ PutDisk' });
+export type PutDisk = Static<typeof PutDisk>;
+
+/** @@ PutLogicalVolume Used by UpdateServerName. */
+export const PutLogicalVolume = Type.Object({
+  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+  need_migration: Type.Optional(Nullable(Type.Boolean({ description: '@@ need migration' }))),
+  adjust_size: Type.Optional(Nullable(Int64({ description: '@@ adjust size' }))),
+}, { description: '@@ PutLogicalVolume' });
+export type PutLogicalVolume = Static<typeof PutLogicalVolume>;
+
+/** @@ PutVolumeGroups Used by UpdateServerName. */
+export const PutVolumeGroups = Type.Object({
+  logical_volumes: Type.Optional(Nullable(Type.Array(PutLogicalVolume, { description: '@@ logical volumes' }))),
+  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+  need_migration: Type.Optional(Nullable(Type.Boolean({ description: '@@ need migration' }))),
+  adjust_size: Type.Optional(Nullable(Int64({ description: '@@ adjust size' }))),
+}, { description: '@@ PutVolumeGroups' });
+export type PutVolumeGroups = Static<typeof PutVolumeGroups>;
+
+/** Request body of UpdateServerName. Used by UpdateServerName. */
+export const UpdateServerNameBody = Type.Object({
+  name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64, description: '@@ name' }))),
+  migprojectid: Type.Optional(Nullable(Type.String({ description: '@@ migprojectid' }))),
+  disks: Type.Optional(Nullable(Type.Array(PutDisk, { description: '@@ disks' }))),
+  volume_groups: Type.Optional(Nullable(Type.Array(PutVolumeGroups, { description: '@@ volume groups' }))),
+}, { description: 'Request body of UpdateServerName.' });
+export type UpdateServerNameBody = Static<typeof UpdateServerNameBody>;
+
+/** Response body of UpdateServerName. Used by UpdateServerName. */
+export const UpdateServerNameResponse = Type.Object({}, { description: 'Response body of UpdateServerName.' });
+export type UpdateServerNameResponse = Static<typeof UpdateServerNameResponse>;
+
+/** Path parameters of UpdateCopyState. Used by UpdateCopyState. */
+export const UpdateCopyStateParams = Type.Object({
+  source_id: Type.String({ description: '@@ source id' }),
+}, { description: 'Path parameters of UpdateCopyState.' });
+export type UpdateCopyStateParams = Static<typeof UpdateCopyStateParams>;
+
+/** Request headers of UpdateCopyState. Used by UpdateCopyState. */
+export const UpdateCopyStateHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of UpdateCopyState.' });
+export type UpdateCopyStateHeaders = Static<typeof UpdateCopyStateHeaders>;
+
+/** Request body of UpdateCopyState. Used by UpdateCopyState. */
+export const UpdateCopyStateBody = Type.Object({
+  copystate: Type.String({ minLength: 1, maxLength: 32, description: '@@ copystate' }),
+  migrationcycle: Type.String({ minLength: 1, maxLength: 32, description: '@@ migrationcycle' }),
+}, { description: 'Request body of UpdateCopyState.' });
+export type UpdateCopyStateBody = Static<typeof UpdateCopyStateBody>;
+
+/** Response body of UpdateCopyState. Used by UpdateCopyState. */
+export const UpdateCopyStateResponse = Type.Object({}, { description: 'Response body of UpdateCopyState.' });
+export type UpdateCopyStateResponse = Static<typeof UpdateCopyStateResponse>;
+
+/** Path parameters of UpdateDiskInfo. Used by UpdateDiskInfo. */
+export const UpdateDiskInfoParams = Type.Object({
+  source_id: Type.String({ description: '@@ source id' }),
+}, { description: 'Path parameters of UpdateDiskInfo.' });
+export type UpdateDiskInfoParams = Static<typeof UpdateDiskInfoParams>;
+
+/** Request headers of UpdateDiskInfo. Used by UpdateDiskInfo. */
+export const UpdateDiskInfoHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of UpdateDiskInfo.' });
+export type UpdateDiskInfoHeaders = Static<typeof UpdateDiskInfoHeaders>;
+
+/** Request body of UpdateDiskInfo. Used by UpdateDiskInfo. */
+export const UpdateDiskInfoBody = Type.Object({
+  disks: Type.Optional(Nullable(Type.Array(ServerDiskInput, { description: '@@ disks' }))),
+  volumegroups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: '@@ volumegroups' }))),
+  btrfs_list: Type.Optional(Nullable(Type.Array(BtrfsFileSystem, { description: '@@ btrfs list' }))),
+}, { description: 'Request body of UpdateDiskInfo.' });
+export type UpdateDiskInfoBody = Static<typeof UpdateDiskInfoBody>;
+
+/** Response body of UpdateDiskInfo. Used by UpdateDiskInfo. */
+export const UpdateDiskInfoResponse = Type.Object({}, { description: 'Response body of UpdateDiskInfo.' });
+export type UpdateDiskInfoResponse = Static<typeof UpdateDiskInfoResponse>;
+
+/** Path parameters of DeleteServer. Used by DeleteServer. */
+export const DeleteServerParams = Type.Object({
+  source_id: Type.String({ description: '@@ source id' }),
+}, { description: 'Path parameters of DeleteServer.' });
+export type DeleteServerParams = Static<typeof DeleteServerParams>;
+
+/** Request headers of DeleteServer. Used by DeleteServer. */
+export const DeleteServerHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of DeleteServer.' });
+export type DeleteServerHeaders = Static<typeof DeleteServerHeaders>;
+
+/** Response body of DeleteServer. Used by DeleteServer. */
+export const DeleteServerResponse = Type.Object({}, { description: 'Response body of DeleteServer.' });
+export type DeleteServerResponse = Static<typeof DeleteServerResponse>;
+
+/** Request headers of DeleteServers. Used by DeleteServers. */
+export const DeleteServersHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of DeleteServers.' });
+export type DeleteServersHeaders = Static<typeof DeleteServersHeaders>;
+
+/** Request body of DeleteServers. Used by DeleteServers. */
+export const DeleteServersBody = Type.Object({
+  ids: Type.Array(Type.String({ minLength: 1, maxLength: 36 }), { minItems: 1, maxItems: 50, description: '@@ ids' }),
+}, { description: 'Request body of DeleteServers.' });
+export type DeleteServersBody = Static<typeof DeleteServersBody>;
+
+/** Response body of DeleteServers. Used by DeleteServers. */
+export const DeleteServersResponse = Type.Object({}, { description: 'Response body of DeleteServers.' });
+export type DeleteServersResponse = Static<typeof DeleteServersResponse>;
+
+/** Query parameters of ListErrorServers. Used by ListErrorServers. */
+export const ListErrorServersQuery = Type.Object({
+  limit: Type.Optional(Int32({ minimum: 0, maximum: 200, default: 0, description: '@@ limit' })),
+  offset: Type.Optional(Int32({ minimum: 0, maximum: 2147483647, default: 0, description: '@@ offset' })),
+  enterprise_project_id: Type.Optional(Type.String({ description: '@@ enterprise project id' })),
+}, { description: 'Query parameters of ListErrorServers.' });
+export type ListErrorServersQuery = Static<typeof ListErrorServersQuery>;
+
+/** Request headers of ListErrorServers. Used by ListErrorServers. */
+export const ListErrorServersHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of ListErrorServers.' });
+export type ListErrorServersHeaders = Static<typeof ListErrorServersHeaders>;
+
+/** @@ MigrationErrors Used by ListErrorServers. */
+export const MigrationErrors = Type.Object({
+  error_json: Type.Optional(Nullable(Type.String({ description: '@@ error json' }))),
+  host_name: Type.Optional(Nullable(Type.String({ description: '@@ host name' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  source_id: Type.Optional(Nullable(Type.String({ description: '@@ source id' }))),
+  source_ip: Type.Optional(Nullable(Type.String({ description: '@@ source ip' }))),
+  target_ip: Type.Optional(Nullable(Type.String({ description: '@@ target ip' }))),
+}, { description: '@@ MigrationErrors' });
+export type MigrationErrors = Static<typeof MigrationErrors>;
+
+/** Response body of ListErrorServers. Used by ListErrorServers. */
+export const ListErrorServersResponse = Type.Object({
+  count: Type.Optional(Nullable(Int32({ description: '@@ count' }))),
+  migration_errors: Type.Optional(Nullable(Type.Array(MigrationErrors, { description: '@@ migration errors' }))),
+}, { description: 'Response body of ListErrorServers.' });
+export type ListErrorServersResponse = Static<typeof ListErrorServersResponse>;
+
+/** Request headers of CreateTask. Used by CreateTask. */
+export const CreateTaskHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of CreateTask.' });
+export type CreateTaskHeaders = Static<typeof CreateTaskHeaders>;
+
+/** @@ SourceServerByTask Used by CreateTask. */
+export const SourceServerByTask = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 36, description: '@@ id' }),
+}, { description: '@@ SourceServerByTask' });
+export type SourceServerByTask = Static<typeof SourceServerByTask>;
+
+/** @@ PhysicalVolumesInput Used by CreateTask. */
+export const PhysicalVolumesInput = Type.Object({
+  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
+  file_system: Type.Optional(Nullable(Type.String({ description: '@@ file system' }))),
+  index: Type.Optional(Nullable(Int32({ description: '@@ index' }))),
+  mount_point: Type.Optional(Nullable(Type.String({ description: '@@ mount point' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  size: Type.Optional(Nullable(Int64({ description: '@@ size' }))),
+  inode_size: Type.Optional(Nullable(Int64({ description: '@@ inode size' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
+  uuid: Type.Optional(Nullable(Type.String({ description: '@@ uuid' }))),
+}, { description: '@@ PhysicalVolumesInput' });
+export type PhysicalVolumesInput = Static<typeof PhysicalVolumesInput>;
+
+/** @@ TargetDisks Used by CreateTask. */
+export const TargetDisks = Type.Object({
+  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
+  disk_id: Type.Optional(Nullable(Type.String({ description: '@@ disk id' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  physical_volumes: Type.Optional(Nullable(Type.Array(PhysicalVolumesInput, { description: '@@ physical volumes' }))),
+  size: Type.Optional(Nullable(Int64({ description: '@@ size' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
+}, { description: '@@ TargetDisks' });
+export type TargetDisks = Static<typeof TargetDisks>;
+
+/** @@ TargetServerByTask Used by CreateTask. */
+export const TargetServerByTask = Type.Object({
+  btrfs_list: Type.Optional(Nullable(Type.Array(BtrfsFileSystem, { description: '@@ btrfs list' }))),
+  disks: Type.Optional(Nullable(Type.Array(TargetDisks, { description: '@@ disks' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  vm_id: Type.Optional(Nullable(Type.String({ description: '@@ vm id' }))),
+  volume_groups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: '@@ volume groups' }))),
+}, { description: '@@ TargetServerByTask' });
+export type TargetServerByTask = Static<typeof TargetServerByTask>;
+
+/** Request body of CreateTask. Used by CreateTask. */
+export const CreateTaskBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_\\-\\u4e00-\\u9fa5]+$', description: '@@ name' }),
+  type: StringEnum(['MIGRATE_FILE', 'MIGRATE_BLOCK'], { description: '@@ type' }),
+  start_target_server: Type.Optional(Nullable(Type.Boolean({ description: '@@ start target server' }))),
+  auto_start: Type.Optional(Nullable(Type.Boolean({ description: '@@ auto start' }))),
+  os_type: Type.Optional(Nullable(StringEnum(['WINDOWS', 'LINUX'], { description: '@@ os type' }))),
+  source_server: SourceServerByTask,
+  target_server: TargetServerByTask,
+  migration_ip: Type.Optional(Nullable(Type.String({ description: '@@ migration ip' }))),
+  region_name: Type.String({ minLength: 1, maxLength: 255, description: '@@ region name' }),
+  region_id: Type.String({ minLength: 1, maxLength: 255, description: '@@ region id' }),
+  project_name: Type.String({ minLength: 1, maxLength: 255, description: '@@ project name' }),
+  project_id: Type.String({ minLength: 1, maxLength: 255, description: '@@ project id' }),
+  priority: Type.Optional(Nullable(IntegerEnum([0, 1, 2], { description: '@@ priority' }))),
+  vm_template_id: Type.Optional(Nullable(Type.String({ description: '@@ vm template id' }))),
+  clonevm_template_id: Type.Optional(Nullable(Type.String({ description: '@@ clonevm template id' }))),
+  use_public_ip: Type.Optional(Nullable(Type.Boolean({ description: '@@ use public ip' }))),
+  use_ipv6: Type.Optional(Nullable(Type.Boolean({ description: '@@ use ipv6' }))),
+  syncing: Type.Optional(Nullable(Type.Boolean({ description: '@@ syncing' }))),
+  exist_server: Type.Optional(Nullable(Type.Boolean({ description: '@@ exist server' }))),
+  start_network_check: Type.Optional(Nullable(Type.Boolean({ description: '@@ start network check' }))),
+  speed_limit: Type.Optional(Nullable(Int32({ minimum: 0, maximum: 1000, description: '@@ speed limit' }))),
+  over_speed_threshold: Type.Optional(Nullable(Double({ minimum: 0, maximum: 100, description: '@@ over speed threshold' }))),
+  is_need_consistency_check: Type.Optional(Nullable(Type.Boolean({ description: '@@ is need consistency check' }))),
+  need_migration_test: Type.Optional(Nullable(Type.Boolean({ description: '@@ need migration test' }))),
+}, { description: 'Request body of CreateTask.' });
+export type CreateTaskBody = Static<typeof CreateTaskBody>;
+
+/** Response body of CreateTask. Used by CreateTask. */
+export const CreateTaskResponse = Type.Object({
+  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+}, { description: 'Response body of CreateTask.' });
+export type CreateTaskResponse = Static<typeof CreateTaskResponse>;
+
+/** Query parameters of ListTasks. Used by ListTasks. */
+export const ListTasksQuery = Type.Object({
+  state: Type.Optional(StringEnum(['READY', 'RUNNING', 'SYNCING', 'MIGRATE_SUCCESS', 'MIGRATE_FAIL', 'ABORTING', 'ABORT', 'DELETING', 'SYNC_F_ROLLBACKING', 'SYNC_F_ROLLBACK_SUCCESS', 'SYNC_SUCCESS', 'SYNC_FAIL', 'SKIPPING', 'RESETING'], { description: '@@ state' })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: '@@ name' })),
+  id: Type.Optional(Type.String({ minLength: 1, maxLength: 36, description: '@@ id' })),
+  source_server_id: Type.Optional(Type.String({ minLength: 1, maxLength: 36, description: '@@ source server id' })),
+  limit: Type.Optional(Int32({ minimum: 0, maximum: 200, default: 100, description: '@@ limit' })),
+  offset: Type.Optional(Int32({ minimum: 0, maximum: 65535, default: 0, description: '@@ offset' })),
+  enterprise_project_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: '@@ enterprise project id' })),
+}, { description: 'Query parameters of ListTasks.' });
+export type ListTasksQuery = Static<typeof ListTasksQuery>;
+
+/** Request headers of ListTasks. Used by ListTasks. */
+export const ListTasksHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of ListTasks.' });
+export type ListTasksHeaders = Static<typeof ListTasksHeaders>;
+
+/** @@ SubTaskAssociatedWithTask Used by ListTasks. */
+export const SubTaskAssociatedWithTask = Type.Object({
+  id: Type.Optional(Nullable(Int32({ description: '@@ id' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  progress: Type.Optional(Nullable(Int32({ description: '@@ progress' }))),
+  start_date: Type.Optional(Nullable(Int64({ description: '@@ start date' }))),
+  end_date: Type.Optional(Nullable(Int64({ description: '@@ end date' }))),
+  process_trace: Type.Optional(Nullable(Type.String({ description: '@@ process trace' }))),
+}, { description: '@@ SubTaskAssociatedWithTask' });
+export type SubTaskAssociatedWithTask = Static<typeof SubTaskAssociatedWithTask>;
+
+/** @@ SourceServerAssociatedWithTask Used by ListTasks. */
+export const SourceServerAssociatedWithTask = Type.Object({
+  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+  ip: Nullable(Type.String({ description: '@@ ip' })),
+  name: Nullable(Type.String({ description: '@@ name' })),
+  os_type: Nullable(Type.String({ description: '@@ os type' })),
+  os_version: Type.Optional(Nullable(Type.String({ description: '@@ os version' }))),
+  oem_system: Type.Optional(Nullable(Type.Boolean({ description: '@@ oem system' }))),
+  state: Type.Optional(Nullable(Type.String({ description: '@@ state' }))),
+}, { description: '@@ SourceServerAssociatedWithTask' });
+export type SourceServerAssociatedWithTask = Static<typeof SourceServerAssociatedWithTask>;
+
+/** @@ TargetServerAssociatedWithTask Used by ListTasks. */
+export const TargetServerAssociatedWithTask = Type.Object({
+  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+  vm_id: Type.Optional(Nullable(Type.String({ description: '@@ vm id' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  ip: Type.Optional(Nullable(Type.String({ description: '@@ ip' }))),
+  os_type: Type.Optional(Nullable(Type.String({ description: '@@ os type' }))),
+  os_version: Type.Optional(Nullable(Type.String({ description: '@@ os version' }))),
+}, { description: '@@ TargetServerAssociatedWithTask' });
+export type TargetServerAssociatedWithTask = Static<typeof TargetServerAssociatedWithTask>;
+
+/** @@ CloneServerBrief Used by ListTasks. */
+export const CloneServerBrief = Type.Object({
+  vm_id: Type.Optional(Nullable(Type.String({ description: '@@ vm id' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+}, { description: '@@ CloneServerBrief' });
+export type CloneServerBrief = Static<typeof CloneServerBrief>;
+
+/** @@ ConfigBody Used by ListTasks, ShowConfigSetting. */
+export const ConfigBody = Type.Object({
+  config_key: Nullable(Type.String({ description: '@@ config key' })),
+  config_value: Nullable(Type.String({ description: '@@ config value' })),
+  config_status: Type.Optional(Nullable(Type.String({ description: '@@ config status' }))),
+}, { description: '@@ ConfigBody' });
+export type ConfigBody = Static<typeof ConfigBody>;
+
+/** @@ TasksResponseBody Used by ListTasks. */
+export const TasksResponseBody = Type.Object({
+  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
+  type: Type.Optional(Nullable(Type.String({ description: '@@ type' }))),
+  os_type: Type.Optional(Nullable(Type.String({ description: '@@ os type' }))),
+  state: Type.Optional(Nullable(Type.String({ description: '@@ state' }))),
+  estimate_complete_time: Type.Optional(Nullable(Int64({ description: '@@ estimate complete time' }))),
+  create_date: Type.Optional(Nullable(Int64({ description: '@@ create date' }))),
+  priority: Type.Optional(Nullable(Int32({ description: '@@ priority' }))),
+  speed_limit: Type.Optional(Nullable(Int32({ description: '@@ speed limit' }))),
+  migrate_speed: Type.Optional(Nullable(Double({ description: '@@ migrate speed' }))),
+  compress_rate: Type.Optional(Nullable(Double({ description: '@@ compress rate' }))),
+  start_target_server: Type.Optional(Nullable(Type.Boolean({ description: '@@ start target server' }))),
+  error_json: Type.Optional(Nullable(Type.String({ description: '@@ error json' }))),
+  total_time: Type.Optional(Nullable(Int64({ description: '@@ total time' }))),
+  migration_ip: Type.Optional(Nullable(Type.String({ description: '@@ migration ip' }))),
+  sub_tasks: Type.Optional(Nullable(Type.Array(SubTaskAssociatedWithTask, { description: '@@ sub tasks' }))),
+  source_server: Type.Optional(Nullable(SourceServerAssociatedWithTask)),
+  enterprise_project_id: Type.Optional(Nullable(Type.String({ description: '@@ enterprise project id' }))),
+  target_server: Type.Optional(Nullable(TargetServerAssociatedWithTask)),
+  log_collect_status: Type.Optional(Nullable(Type.String({ description: '@@ log collect status' }))),
+  clone_server: Type.Optional(Nullable(CloneServerBrief)),
+  syncing: Type.Optional(Nullable(Type.Boolean({ description: '@@ syncing' }))),
+  network_check_info: Type.Optional(Nullable(NetworkCheckInfoRequestBody)),
+  special_config: Type.Optional(Nullable(Type.Array(ConfigBody, { description: '@@ special config' }))),
+  total_cpu_usage: Type.Optional(Nullable(Double({ description: '@@ total cpu usage' }))),
+  agent_cpu_usage: Type.Optional(Nullable(Double({ description: '@@ agent cpu usage' }))),
+  total_mem_usage: Type.Optional(Nullable(Double({ description: '@@ total mem usage' }))),
+  agent_mem_usage: Type.Optional(Nullable(Double({ description: '@@ agent mem usage' }))),
+  total_disk_io: Type.Optional(Nullable(Double({ description: '@@ total disk io' }))),
+  agent_disk_io: Type.Optional(Nullable(Double({ description: '@@ agent disk io' }))),
+  need_migration_test: Type.Optional(Nullable(Type.Boolean({ description: '@@ need migration test' }))),
+  subtask_info: Type.Optional(Nullable(Type.String({ description: '@@ subtask info' }))),
+}, { description: '@@ TasksResponseBody' });
+export type TasksResponseBody = Static<typeof TasksResponseBody>;
+
+/** Response body of ListTasks. Used by ListTasks. */
+export const ListTasksResponse = Type.Object({
+  count: Type.Optional(Nullable(Int32({ description: '@@ count' }))),
+  tasks: Type.Optional(Nullable(Type.Array(TasksResponseBody, { description: '@@ tasks' }))),
+}, { description: 'Response body of ListTasks.' });
+export type ListTasksResponse = Static<typeof ListTasksResponse>;
+
+/** Path parameters of DeleteTask. Used by DeleteTask. */
+export const DeleteTaskParams = Type.Object({
+  task_id: Type.String({ description: '@@ task id' }),
+}, { description: 'Path parameters of DeleteTask.' });
+export type DeleteTaskParams = Static<typeof DeleteTaskParams>;
+
+/** Request headers of DeleteTask. Used by DeleteTask. */
+export const DeleteTaskHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of DeleteTask.' });
+export type DeleteTaskHeaders = Static<typeof DeleteTaskHeaders>;
+
+/** Response body of DeleteTask. Used by DeleteTask. */
+export const DeleteTaskResponse = Type.Object({}, { description: 'Response body of DeleteTask.' });
+export type DeleteTaskResponse = Static<typeof DeleteTaskResponse>;
+
+/** Request headers of DeleteTasks. Used by DeleteTasks. */
+export const DeleteTasksHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of DeleteTasks.' });
+export type DeleteTasksHeaders = Static<typeof DeleteTasksHeaders>;
+
+/** Request body of DeleteTasks. Used by DeleteTasks. */
+export const DeleteTasksBody = Type.Object({
+  ids: Type.Array(Type.String({ minLength: 1, maxLength: 36 }), { minItems: 1, maxItems: 50, description: '@@ ids' }),
+}, { description: 'Request body of DeleteTasks.' });
+export type DeleteTasksBody = Static<typeof DeleteTasksBody>;
+
+/** Response body of DeleteTasks. Used by DeleteTasks. */
+export const DeleteTasksResponse = Type.Object({}, { description: 'Response body of DeleteTasks.' });
+export type DeleteTasksResponse = Static<typeof DeleteTasksResponse>;
+
+/** Path parameters of UpdateTaskStatus. Used by UpdateTaskStatus. */
+export const UpdateTaskStatusParams = Type.Object({
+  task_id: Type.String({ description: '@@ task id' }),
+}, { description: 'Path parameters of UpdateTaskStatus.' });
+export type UpdateTaskStatusParams = Static<typeof UpdateTaskStatusParams>;
+
+/** Request headers of UpdateTaskStatus. Used by UpdateTaskStatus. */
+export const UpdateTaskStatusHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of UpdateTaskStatus.' });
+export type UpdateTaskStatusHeaders = Static<typeof UpdateTaskStatusHeaders>;
+
+/** Request body of UpdateTaskStatus. Used by UpdateTaskStatus. */
+export const UpdateTaskStatusBody = Type.Object({
+  operation: StringEnum(['start', 'stop', 'restart', 'test', 'cutover', 'clone_test', 'network_check', 'skip', 'clear', 'migration_test', 'error_for_overspeed', 'collect_log', 'sync_failed_rollback'], { description: '@@ operation' }),
+  template_id: Type.Optional(Nullable(Type.String({ description: '@@ template id' }))),
+  switch_hce: Type.Optional(Nullable(Type.Boolean({ description: '@@ switch hce' }))),
+  is_need_consistency_check: Type.Optional(Nullable(Type.Boolean({ description: '@@ is need consistency check' }))),
+}, { description: 'Request body of UpdateTaskStatus.' });
+export type UpdateTaskStatusBody = Static<typeof UpdateTaskStatusBody>;
+
+/** Response body of UpdateTaskStatus. Used by UpdateTaskStatus. */
+export const UpdateTaskStatusResponse = Type.Object({}, { description: 'Response body of UpdateTaskStatus.' });
+export type UpdateTaskStatusResponse = Static<typeof UpdateTaskStatusResponse>;
+
+/** Path parameters of ShowsSpeedLimits. Used by ShowsSpeedLimits. */
+export const ShowsSpeedLimitsParams = Type.Object({
+  task_id: Type.String({ description: '@@ task id' }),
+}, { description: 'Path parameters of ShowsSpeedLimits.' });
+export type ShowsSpeedLimitsParams = Static<typeof ShowsSpeedLimitsParams>;
+
+/** Request headers of ShowsSpeedLimits. Used by ShowsSpeedLimits. */
+export const ShowsSpeedLimitsHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of ShowsSpeedLimits.' });
+export type ShowsSpeedLimitsHeaders = Static<typeof ShowsSpeedLimitsHeaders>;
+
+/** @@ SpeedLimitlJson Used by ShowsSpeedLimits. */
+export const SpeedLimitlJson = Type.Object({
+  start: Nullable(Type.String({ description: '@@ start' })),
+  end: Nullable(Type.String({ description: '@@ end' })),
+  speed: Type.Optional(Nullable(Int32({ description: '@@ speed' }))),
+  over_speed_threshold: Type.Optional(Nullable(Double({ description: '@@ over speed threshold' }))),
+}, { description: '@@ SpeedLimitlJson' });
+export type SpeedLimitlJson = Static<typeof SpeedLimitlJson>;
+
+/** Response body of ShowsSpeedLimits. Used by ShowsSpeedLimits. */
+export const ShowsSpeedLimitsResponse = Type.Object({
+  speed_limit: Type.Optional(Nullable(Type.Array(SpeedLimitlJson, { description: '@@ speed limit' }))),
+}, { description: 'Response body of ShowsSpeedLimits.' });
+export type ShowsSpeedLimitsResponse = Static<typeof ShowsSpeedLimitsResponse>;
+
+/** Path parameters of UpdateSpeed. Used by UpdateSpeed. */
+export const UpdateSpeedParams = Type.Object({
+  task_id: Type.String({ description: '@@ task id' }),
+}, { description: 'Path parameters of UpdateSpeed.' });
+export type UpdateSpeedParams = Static<typeof UpdateSpeedParams>;
+
+/** Request headers of UpdateSpeed. Used by UpdateSpeed. */
+export const UpdateSpeedHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of UpdateSpeed.' });
+export type UpdateSpeedHeaders = Static<typeof UpdateSpeedHeaders>;
+
+/** @@ SpeedLimitlJsonInput Used by UpdateSpeed. */
+export const SpeedLimitlJsonInput = Type.Object({
+  start: Type.String({ pattern: '^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$', description: '@@ start' }),
+  end: Type.String({ pattern: '^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$', description: '@@ end' }),
+  speed: Type.Optional(Nullable(Int32({ minimum: 0, maximum: 1000, description: '@@ speed' }))),
+  over_speed_threshold: Type.Optional(Nullable(Double({ minimum: 0, description: '@@ over speed threshold' }))),
+}, { description: '@@ SpeedLimitlJsonInput' });
+export type SpeedLimitlJsonInput = Static<typeof SpeedLimitlJsonInput>;
+
+/** Request body of UpdateSpeed. Used by UpdateSpeed. */
+export const UpdateSpeedBody = Type.Object({
+  speed_limit: Type.Array(SpeedLimitlJsonInput, { minItems: 0, maxItems: 5, description: '@@ speed limit' }),
+}, { description: 'Request body of UpdateSpeed.' });
+export type UpdateSpeedBody = Static<typeof UpdateSpeedBody>;
+
+/** Response body of UpdateSpeed. Used by UpdateSpeed. */
+export const UpdateSpeedResponse = Type.Object({}, { description: 'Response body of UpdateSpeed.' });
+export type UpdateSpeedResponse = Static<typeof UpdateSpeedResponse>;
+
+/** Path parameters of ShowConfigSetting. Used by ShowConfigSetting. */
+export const ShowConfigSettingParams = Type.Object({
+  task_id: Type.String({ description: '@@ task id' }),
+}, { description: 'Path parameters of ShowConfigSetting.' });
+export type ShowConfigSettingParams = Static<typeof ShowConfigSettingParams>;
+
+/** Query parameters of ShowConfigSetting. Used by ShowConfigSetting. */
+export const ShowConfigSettingQuery = Type.Object({
+  config_key: Type.Optional(Type.String({ description: '@@ config key' })),
+}, { description: 'Query parameters of ShowConfigSetting.' });
+export type ShowConfigSettingQuery = Static<typeof ShowConfigSettingQuery>;
+
+/** Request headers of ShowConfigSetting. Used by ShowConfigSetting. */
+export const ShowConfigSettingHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of ShowConfigSetting.' });
+export type ShowConfigSettingHeaders = Static<typeof ShowConfigSettingHeaders>;
+
+/** Response body of ShowConfigSetting. Used by ShowConfigSetting. */
+export const ShowConfigSettingResponse = Type.Object({
+  task_id: Type.Optional(Nullable(Type.String({ description: '@@ task id' }))),
+  migrate_type: Type.Optional(Nullable(Type.String({ description: '@@ migrate type' }))),
+  configurations: Type.Optional(Nullable(Type.Array(ConfigBody, { description: '@@ configurations' }))),
+}, { description: 'Response body of ShowConfigSetting.' });
+export type ShowConfigSettingResponse = Static<typeof ShowConfigSettingResponse>;
+
+/** Path parameters of UploadSpecialConfigurationSetting. Used by UploadSpecialConfigurationSetting. */
+export const UploadSpecialConfigurationSettingParams = Type.Object({
+  task_id: Type.String({ description: '@@ task id' }),
+}, { description: 'Path parameters of UploadSpecialConfigurationSetting.' });
+export type UploadSpecialConfigurationSettingParams = Static<typeof UploadSpecialConfigurationSettingParams>;
+
+/** Request headers of UploadSpecialConfigurationSetting. Used by UploadSpecialConfigurationSetting. */
+export const UploadSpecialConfigurationSettingHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of UploadSpecialConfigurationSetting.' });
+export type UploadSpecialConfigurationSettingHeaders = Static<typeof UploadSpecialConfigurationSettingHeaders>;
+
+/** @@ ConfigBodyInput Used by UploadSpecialConfigurationSetting. */
+export const ConfigBodyInput = Type.Object({
+  config_key: Type.String({ description: '@@ config key' }),
+  config_value: Type.String({ description: '@@ config value' }),
+  config_status: Type.Optional(Nullable(Type.String({ description: '@@ config status' }))),
+}, { description: '@@ ConfigBodyInput' });
+export type ConfigBodyInput = Static<typeof ConfigBodyInput>;
+
+/** Request body of UploadSpecialConfigurationSetting. Used by UploadSpecialConfigurationSetting. */
+export const UploadSpecialConfigurationSettingBody = Type.Object({
+  configurations: Type.Array(ConfigBodyInput, { minItems: 1, maxItems: 50, description: '@@ configurations' }),
+}, { description: 'Request body of UploadSpecialConfigurationSetting.' });
+export type UploadSpecialConfigurationSettingBody = Static<typeof UploadSpecialConfigurationSettingBody>;
+
+/** Response body of UploadSpecialConfigurationSetting. Used by UploadSpecialConfigurationSetting. */
+export const UploadSpecialConfigurationSettingResponse = Type.Object({}, { description: 'Response body of UploadSpecialConfigurationSetting.' });
+export type UploadSpecialConfigurationSettingResponse = Static<typeof UploadSpecialConfigurationSettingResponse>;
+
+/** Path parameters of UpdateNetworkCheckInfo. Used by UpdateNetworkCheckInfo. */
+export const UpdateNetworkCheckInfoParams = Type.Object({
+  task_id: Type.String({ description: '@@ task id' }),
+}, { description: 'Path parameters of UpdateNetworkCheckInfo.' });
+export type UpdateNetworkCheckInfoParams = Static<typeof UpdateNetworkCheckInfoParams>;
+
+/** Request headers of UpdateNetworkCheckInfo. Used by UpdateNetworkCheckInfo. */
+export const UpdateNetworkCheckInfoHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of UpdateNetworkCheckInfo.' });
+export type UpdateNetworkCheckInfoHeaders = Static<typeof UpdateNetworkCheckInfoHeaders>;
+
+/** Request body of UpdateNetworkCheckInfo. Used by UpdateNetworkCheckInfo. */
+export const UpdateNetworkCheckInfoBody = Type.Object({
+  domain_connectivity: Type.Optional(Nullable(Type.Boolean({ description: '@@ domain connectivity' }))),
+  destination_connectivity: Type.Optional(Nullable(Type.Boolean({ description: '@@ destination connectivity' }))),
+  network_delay: Double({ description: '@@ network delay' }),
+  network_jitter: Double({ description: '@@ network jitter' }),
+  migration_speed: Double({ description: '@@ migration speed' }),
+  loss_percentage: Double({ description: '@@ loss percentage' }),
+  cpu_usage: Double({ description: '@@ cpu usage' }),
+  mem_usage: Double({ description: '@@ mem usage' }),
+  evaluation_result: Type.String({ description: '@@ evaluation result' }),
+}, { description: 'Request body of UpdateNetworkCheckInfo.' });
+export type UpdateNetworkCheckInfoBody = Static<typeof UpdateNetworkCheckInfoBody>;
+
+/** Response body of UpdateNetworkCheckInfo. Used by UpdateNetworkCheckInfo. */
+export const UpdateNetworkCheckInfoResponse = Type.Object({
+  task_id: Type.Optional(Nullable(Type.String({ description: '@@ task id' }))),
+}, { description: 'Response body of UpdateNetworkCheckInfo.' });
+export type UpdateNetworkCheckInfoResponse = Static<typeof UpdateNetworkCheckInfoResponse>;
+
+/** Path parameters of ShowPassphrase. Used by ShowPassphrase. */
+export const ShowPassphraseParams = Type.Object({
+  task_id: Type.String({ description: '@@ task id' }),
+}, { description: 'Path parameters of ShowPassphrase.' });
+export type ShowPassphraseParams = Static<typeof ShowPassphraseParams>;
+
+/** Request headers of ShowPassphrase. Used by ShowPassphrase. */
+export const ShowPassphraseHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of ShowPassphrase.' });
+export type ShowPassphraseHeaders = Static<typeof ShowPassphraseHeaders>;
+
+/** Response body of ShowPassphrase. Used by ShowPassphrase. */
+export const ShowPassphraseResponse = Type.Object({
+  task_id: Type.Optional(Nullable(Type.String({ description: '@@ task id' }))),
+  passphrase: Type.Optional(Nullable(Type.String({ description: '@@ passphrase' }))),
+}, { description: 'Response body of ShowPassphrase.' });
+export type ShowPassphraseResponse = Static<typeof ShowPassphraseResponse>;
