@@ -430,95 +430,95 @@ export const RegisterServerHeaders = Type.Object({
 }, { description: 'Request headers of RegisterServer.' });
 export type RegisterServerHeaders = Static<typeof RegisterServerHeaders>;
 
-/** @@ PhysicalVolumeInput Used by RegisterServer, UpdateDiskInfo. */
+/** A partition of a source disk, as the agent reports it. Used by RegisterServer, UpdateDiskInfo. */
 export const PhysicalVolumeInput = Type.Object({
-  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
-  file_system: Type.Optional(Nullable(Type.String({ description: '@@ file system' }))),
-  index: Type.Optional(Nullable(Int32({ description: '@@ index' }))),
-  mount_point: Type.Optional(Nullable(Type.String({ description: '@@ mount point' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  size: Type.Optional(Nullable(Int64({ description: '@@ size' }))),
-  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
-  inode_size: Type.Optional(Nullable(Int64({ description: '@@ inode size' }))),
-  inode_nums: Type.Optional(Nullable(Int64({ description: '@@ inode nums' }))),
-  uuid: Type.Optional(Nullable(Type.String({ description: '@@ uuid' }))),
-  size_per_cluster: Type.Optional(Nullable(Int64({ description: '@@ size per cluster' }))),
-}, { description: '@@ PhysicalVolumeInput' });
+  device_use: Type.Optional(Nullable(Type.String({ description: 'Role of the partition, free text, e.g. NORMAL, OS, BOOT, VOLUME_GROUP or BTRFS.' }))),
+  file_system: Type.Optional(Nullable(Type.String({ description: 'File system type.' }))),
+  index: Type.Optional(Nullable(Int32({ description: 'Partition order.' }))),
+  mount_point: Type.Optional(Nullable(Type.String({ description: 'Mount point.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Drive letter on Windows, device name on Linux.' }))),
+  size: Type.Optional(Nullable(Int64({ description: 'Size in bytes.' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: 'Used bytes.' }))),
+  inode_size: Type.Optional(Nullable(Int64({ description: 'Inode size.' }))),
+  inode_nums: Type.Optional(Nullable(Int64({ description: 'Number of inodes.' }))),
+  uuid: Type.Optional(Nullable(Type.String({ description: 'Partition GUID.' }))),
+  size_per_cluster: Type.Optional(Nullable(Int64({ description: 'Cluster size.' }))),
+}, { description: 'A partition of a source disk, as the agent reports it.' });
 export type PhysicalVolumeInput = Static<typeof PhysicalVolumeInput>;
 
-/** @@ ServerDiskInput Used by RegisterServer, UpdateDiskInfo. */
+/** A disk of the source server, as the agent reports it. Used by RegisterServer, UpdateDiskInfo. */
 export const ServerDiskInput = Type.Object({
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  partition_style: Type.Optional(Nullable(Type.String({ description: '@@ partition style' }))),
-  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
-  size: Type.Optional(Nullable(Int64({ description: '@@ size' }))),
-  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
-  physical_volumes: Type.Optional(Nullable(Type.Array(PhysicalVolumeInput, { description: '@@ physical volumes' }))),
-  os_disk: Type.Optional(Nullable(Type.Boolean({ description: '@@ os disk' }))),
-  relation_name: Type.Optional(Nullable(Type.String({ description: '@@ relation name' }))),
-  inode_size: Type.Optional(Nullable(Int64({ description: '@@ inode size' }))),
-}, { description: '@@ ServerDiskInput' });
+  name: Type.Optional(Nullable(Type.String({ description: 'Disk name.' }))),
+  partition_style: Type.Optional(Nullable(Type.String({ description: 'Partition table style, e.g. MBR or GPT; needed to pass the environment check.' }))),
+  device_use: Type.Optional(Nullable(Type.String({ description: 'Role of the disk, free text, e.g. NORMAL, OS, BOOT, VOLUME_GROUP or BTRFS.' }))),
+  size: Type.Optional(Nullable(Int64({ description: 'Size in bytes.' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: 'Used bytes.' }))),
+  physical_volumes: Type.Optional(Nullable(Type.Array(PhysicalVolumeInput, { description: 'Partitions.' }))),
+  os_disk: Type.Optional(Nullable(Type.Boolean({ description: 'Whether this is the system disk.' }))),
+  relation_name: Type.Optional(Nullable(Type.String({ description: 'Name of the matching disk on the target (Linux).' }))),
+  inode_size: Type.Optional(Nullable(Int64({ description: 'Inode size.' }))),
+}, { description: 'A disk of the source server, as the agent reports it.' });
 export type ServerDiskInput = Static<typeof ServerDiskInput>;
 
 /** Request body of RegisterServer. Used by RegisterServer. */
 export const RegisterServerBody = Type.Object({
-  id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 36, description: '@@ id' }))),
-  ip: Type.Optional(Nullable(Type.String({ description: '@@ ip' }))),
-  ipv6: Type.Optional(Nullable(Type.String({ description: '@@ ipv6' }))),
-  name: Type.String({ minLength: 1, maxLength: 64, description: '@@ name' }),
-  hostname: Type.Optional(Nullable(Type.String({ description: '@@ hostname' }))),
-  os_type: StringEnum(['WINDOWS', 'LINUX'], { description: '@@ os type' }),
-  os_version: Type.String({ minLength: 1, maxLength: 255, description: '@@ os version' }),
-  linux_block_check: Type.Optional(Nullable(Type.String({ description: '@@ linux block check' }))),
-  firmware: Type.Optional(Nullable(StringEnum(['BIOS', 'UEFI'], { description: '@@ firmware' }))),
-  cpu_quantity: Type.Optional(Nullable(Int32({ description: '@@ cpu quantity' }))),
-  memory: Type.Optional(Nullable(Int64({ description: '@@ memory' }))),
-  disks: Type.Optional(Nullable(Type.Array(ServerDiskInput, { maxItems: 64, description: '@@ disks' }))),
-  btrfs_list: Type.Optional(Nullable(Type.Array(BtrfsFileSystem, { description: '@@ btrfs list' }))),
-  networks: Type.Array(NetWork, { minItems: 1, maxItems: 100, description: '@@ networks' }),
-  domain_id: Type.Optional(Nullable(Type.String({ description: '@@ domain id' }))),
-  has_rsync: Type.Optional(Nullable(Type.Boolean({ description: '@@ has rsync' }))),
-  paravirtualization: Type.Optional(Nullable(Type.Boolean({ description: '@@ paravirtualization' }))),
-  raw_devices: Type.Optional(Nullable(Type.String({ description: '@@ raw devices' }))),
-  driver_files: Type.Optional(Nullable(Type.Boolean({ description: '@@ driver files' }))),
-  system_services: Type.Optional(Nullable(Type.Boolean({ description: '@@ system services' }))),
-  account_rights: Type.Optional(Nullable(Type.Boolean({ description: '@@ account rights' }))),
-  boot_loader: Type.Optional(Nullable(Type.String({ description: '@@ boot loader' }))),
-  system_dir: Type.Optional(Nullable(Type.String({ description: '@@ system dir' }))),
-  volume_groups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: '@@ volume groups' }))),
-  agent_version: Type.String({ minLength: 1, maxLength: 255, description: '@@ agent version' }),
-  kernel_version: Type.Optional(Nullable(Type.String({ description: '@@ kernel version' }))),
-  migration_cycle: Type.Optional(Nullable(Type.String({ description: '@@ migration cycle' }))),
-  state: Type.Optional(Nullable(Type.String({ description: '@@ state' }))),
-  oem_system: Type.Optional(Nullable(Type.Boolean({ description: '@@ oem system' }))),
-  start_type: Type.Optional(Nullable(StringEnum(['MANUAL', 'AUTO', ''], { description: '@@ start type' }))),
-  io_read_wait: Type.Optional(Nullable(Double({ description: '@@ io read wait' }))),
-  has_tc: Type.Optional(Nullable(Type.Boolean({ description: '@@ has tc' }))),
-  platform: Type.Optional(Nullable(StringEnum(['hw', 'ali', 'aws', 'azure', 'gcp', 'tencent', 'vmware', 'hyperv', 'other', 'default'], { description: '@@ platform' }))),
+  id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 36, description: 'Source server id in SMS, sent when the agent registers again.' }))),
+  ip: Type.Optional(Nullable(Type.String({ description: 'IPv4 address; ip or ipv6 is required.' }))),
+  ipv6: Type.Optional(Nullable(Type.String({ description: 'IPv6 address; ip or ipv6 is required.' }))),
+  name: Type.String({ minLength: 1, maxLength: 64, description: 'Source server name, to tell servers apart.' }),
+  hostname: Type.Optional(Nullable(Type.String({ description: 'Host name.' }))),
+  os_type: StringEnum(['WINDOWS', 'LINUX'], { description: 'Operating system family: WINDOWS or LINUX.' }),
+  os_version: Type.String({ minLength: 1, maxLength: 255, description: 'Operating system version.' }),
+  linux_block_check: Type.Optional(Nullable(Type.String({ description: 'Block-level check result of the Linux system.' }))),
+  firmware: Type.Optional(Nullable(StringEnum(['BIOS', 'UEFI'], { description: 'Boot firmware: BIOS or UEFI.' }))),
+  cpu_quantity: Type.Optional(Nullable(Int32({ description: 'Number of vCPUs.' }))),
+  memory: Type.Optional(Nullable(Int64({ description: 'Memory; documented as MB, sent as bytes in practice.' }))),
+  disks: Type.Optional(Nullable(Type.Array(ServerDiskInput, { maxItems: 64, description: 'Disks (at most 64).' }))),
+  btrfs_list: Type.Optional(Nullable(Type.Array(BtrfsFileSystem, { description: 'Btrfs file systems (Linux); [] when none.' }))),
+  networks: Type.Array(NetWork, { minItems: 1, maxItems: 100, description: 'Network interfaces (1 to 100).' }),
+  domain_id: Type.Optional(Nullable(Type.String({ description: 'Tenant domain id.' }))),
+  has_rsync: Type.Optional(Nullable(Type.Boolean({ description: 'Whether rsync is installed (Linux).' }))),
+  paravirtualization: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the server is paravirtualized (Linux).' }))),
+  raw_devices: Type.Optional(Nullable(Type.String({ description: 'Raw devices (Linux).' }))),
+  driver_files: Type.Optional(Nullable(Type.Boolean({ description: 'Whether driver files are missing (Windows).' }))),
+  system_services: Type.Optional(Nullable(Type.Boolean({ description: 'Whether some system services are abnormal (Windows).' }))),
+  account_rights: Type.Optional(Nullable(Type.Boolean({ description: 'Whether account rights suffice (Windows).' }))),
+  boot_loader: Type.Optional(Nullable(Type.String({ description: 'Boot loader; only GRUB is allowed (Linux).' }))),
+  system_dir: Type.Optional(Nullable(Type.String({ description: 'System directory (Windows).' }))),
+  volume_groups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: 'LVM volume groups (Linux); [] when none.' }))),
+  agent_version: Type.String({ minLength: 1, maxLength: 255, description: 'Agent version.' }),
+  kernel_version: Type.Optional(Nullable(Type.String({ description: 'Kernel version.' }))),
+  migration_cycle: Type.Optional(Nullable(Type.String({ description: 'Migration cycle phase.' }))),
+  state: Type.Optional(Nullable(Type.String({ description: 'Source server state.' }))),
+  oem_system: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the OS is an OEM edition (Windows).' }))),
+  start_type: Type.Optional(Nullable(StringEnum(['MANUAL', 'AUTO', ''], { description: 'How the agent was started: MANUAL (default), AUTO or empty; anything but MANUAL means started from MGC.' }))),
+  io_read_wait: Type.Optional(Nullable(Double({ description: 'Disk read latency, milliseconds.' }))),
+  has_tc: Type.Optional(Nullable(Type.Boolean({ description: 'Whether tc is installed (Linux).' }))),
+  platform: Type.Optional(Nullable(StringEnum(['hw', 'ali', 'aws', 'azure', 'gcp', 'tencent', 'vmware', 'hyperv', 'other', 'default'], { description: 'Platform the source runs on, e.g. hw, ali, aws, azure, vmware or other.' }))),
 }, { description: 'Request body of RegisterServer.' });
 export type RegisterServerBody = Static<typeof RegisterServerBody>;
 
 /** Response body of RegisterServer. Used by RegisterServer. */
 export const RegisterServerResponse = Type.Object({
-  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+  id: Type.Optional(Nullable(Type.String({ description: 'Id of the registered source server.' }))),
 }, { description: 'Response body of RegisterServer.' });
 export type RegisterServerResponse = Static<typeof RegisterServerResponse>;
 
 /** Query parameters of ListServers. Used by ListServers. */
 export const ListServersQuery = Type.Object({
-  state: Type.Optional(StringEnum(['unavailable', 'waiting', 'initialize', 'replicate', 'syncing', 'stopping', 'stopped', 'skipping', 'deleting', 'clearing', 'cleared', 'clearfailed', 'premigready', 'premiged', 'premigfailed', 'cloning', 'cutovering', 'finished', 'error'], { description: '@@ state' })),
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: '@@ name' })),
-  id: Type.Optional(Type.String({ minLength: 1, maxLength: 36, description: '@@ id' })),
-  ip: Type.Optional(Type.String({ description: '@@ ip' })),
-  ipv6: Type.Optional(Type.String({ description: '@@ ipv6' })),
-  migproject: Type.Optional(Type.String({ description: '@@ migproject' })),
-  limit: Type.Optional(Int32({ minimum: 0, maximum: 200, default: 0, description: '@@ limit' })),
-  offset: Type.Optional(Int32({ minimum: 0, maximum: 2147483647, default: 0, description: '@@ offset' })),
-  migration_cycle: Type.Optional(StringEnum(['checking', 'setting', 'replicating', 'syncing', 'cutovering', 'cutovered'], { description: '@@ migration cycle' })),
-  connected: Type.Optional(Type.Boolean({ description: '@@ connected' })),
-  enterprise_project_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: '@@ enterprise project id' })),
-  is_consistency_result_exist: Type.Optional(Type.Boolean({ description: '@@ is consistency result exist' })),
-  vm_id: Type.Optional(Type.String({ description: '@@ vm id' })),
+  state: Type.Optional(StringEnum(['unavailable', 'waiting', 'initialize', 'replicate', 'syncing', 'stopping', 'stopped', 'skipping', 'deleting', 'clearing', 'cleared', 'clearfailed', 'premigready', 'premiged', 'premigfailed', 'cloning', 'cutovering', 'finished', 'error'], { description: 'Only source servers in this state.' })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Only source servers with this name.' })),
+  id: Type.Optional(Type.String({ minLength: 1, maxLength: 36, description: 'Only the source server with this id.' })),
+  ip: Type.Optional(Type.String({ description: 'Only source servers with this IP address.' })),
+  ipv6: Type.Optional(Type.String({ description: 'Only source servers with this IPv6 address; ip takes precedence.' })),
+  migproject: Type.Optional(Type.String({ description: 'Only source servers of this migration project.' })),
+  limit: Type.Optional(Int32({ minimum: 0, maximum: 200, default: 0, description: 'Number of source servers per page (0-200); 0 means the default of 200.' })),
+  offset: Type.Optional(Int32({ minimum: 0, maximum: 2147483647, default: 0, description: 'Number of records to skip; 0 by default.' })),
+  migration_cycle: Type.Optional(StringEnum(['checking', 'setting', 'replicating', 'syncing', 'cutovering', 'cutovered'], { description: 'Only source servers in this migration cycle phase.' })),
+  connected: Type.Optional(Type.Boolean({ description: 'Filter on the agent connection state (false: disconnected servers).' })),
+  enterprise_project_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Only source servers of this enterprise project.' })),
+  is_consistency_result_exist: Type.Optional(Type.Boolean({ description: 'Filter on whether a consistency check result exists.' })),
+  vm_id: Type.Optional(Type.String({ description: 'Only source servers with this clone server id.' })),
 }, { description: 'Query parameters of ListServers.' });
 export type ListServersQuery = Static<typeof ListServersQuery>;
 
@@ -528,119 +528,119 @@ export const ListServersHeaders = Type.Object({
 }, { description: 'Request headers of ListServers.' });
 export type ListServersHeaders = Static<typeof ListServersHeaders>;
 
-/** @@ TargetServerById Used by ListServers, ShowServer. */
+/** Id and name of a target server. Used by ListServers, ShowServer. */
 export const TargetServerById = Type.Object({
-  vm_id: Type.Optional(Nullable(Type.String({ description: '@@ vm id' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-}, { description: '@@ TargetServerById' });
+  vm_id: Type.Optional(Nullable(Type.String({ description: 'Target server id.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Target server name.' }))),
+}, { description: 'Id and name of a target server.' });
 export type TargetServerById = Static<typeof TargetServerById>;
 
-/** @@ TaskByServerSources Used by ListServers. */
+/** The current task of a listed source server. Used by ListServers. */
 export const TaskByServerSources = Type.Object({
-  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  type: Type.Optional(Nullable(Type.String({ description: '@@ type' }))),
-  state: Type.Optional(Nullable(Type.String({ description: '@@ state' }))),
-  estimate_complete_time: Type.Optional(Nullable(Int64({ description: '@@ estimate complete time' }))),
-  start_date: Type.Optional(Nullable(Int64({ description: '@@ start date' }))),
-  speed_limit: Type.Optional(Nullable(Int32({ description: '@@ speed limit' }))),
-  migrate_speed: Type.Optional(Nullable(Double({ description: '@@ migrate speed' }))),
-  compress_rate: Type.Optional(Nullable(Double({ description: '@@ compress rate' }))),
-  start_target_server: Type.Optional(Nullable(Type.Boolean({ description: '@@ start target server' }))),
-  vm_template_id: Type.Optional(Nullable(Type.String({ description: '@@ vm template id' }))),
-  region_id: Type.Optional(Nullable(Type.String({ description: '@@ region id' }))),
-  project_name: Type.Optional(Nullable(Type.String({ description: '@@ project name' }))),
-  project_id: Type.Optional(Nullable(Type.String({ description: '@@ project id' }))),
+  id: Type.Optional(Nullable(Type.String({ description: 'Task id.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Task name.' }))),
+  type: Type.Optional(Nullable(Type.String({ description: 'Migration type: MIGRATE_BLOCK or MIGRATE_FILE.' }))),
+  state: Type.Optional(Nullable(Type.String({ description: 'Task state.' }))),
+  estimate_complete_time: Type.Optional(Nullable(Int64({ description: 'Estimated completion time, epoch ms.' }))),
+  start_date: Type.Optional(Nullable(Int64({ description: 'Start time, epoch ms.' }))),
+  speed_limit: Type.Optional(Nullable(Int32({ description: 'Migration speed limit, Mbit/s.' }))),
+  migrate_speed: Type.Optional(Nullable(Double({ description: 'Migration speed.' }))),
+  compress_rate: Type.Optional(Nullable(Double({ description: 'Compression rate.' }))),
+  start_target_server: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to start the target server when migration ends.' }))),
+  vm_template_id: Type.Optional(Nullable(Type.String({ description: 'Template id.' }))),
+  region_id: Type.Optional(Nullable(Type.String({ description: 'Target region id.' }))),
+  project_name: Type.Optional(Nullable(Type.String({ description: 'Target project name.' }))),
+  project_id: Type.Optional(Nullable(Type.String({ description: 'Target project id.' }))),
   target_server: Type.Optional(Nullable(TargetServerById)),
-  log_collect_status: Type.Optional(Nullable(Type.String({ description: '@@ log collect status' }))),
-  exist_server: Type.Optional(Nullable(Type.Boolean({ description: '@@ exist server' }))),
-  use_public_ip: Type.Optional(Nullable(Type.Boolean({ description: '@@ use public ip' }))),
+  log_collect_status: Type.Optional(Nullable(Type.String({ description: 'Log collection state: INIT, UPLOADING, UPLOAD_FAIL or UPLOADED.' }))),
+  exist_server: Type.Optional(Nullable(Type.Boolean({ description: 'Whether an existing server is the target.' }))),
+  use_public_ip: Type.Optional(Nullable(Type.Boolean({ description: 'Whether migration goes over the internet.' }))),
   clone_server: Type.Optional(Nullable(CloneServer)),
-  remain_seconds: Type.Optional(Nullable(Int64({ description: '@@ remain seconds' }))),
-  log_bucket: Type.Optional(Nullable(Type.String({ description: '@@ log bucket' }))),
-  log_expire: Type.Optional(Nullable(Int32({ description: '@@ log expire' }))),
-  log_upload_time: Type.Optional(Nullable(Int64({ description: '@@ log upload time' }))),
-  log_share_url: Type.Optional(Nullable(Type.String({ description: '@@ log share url' }))),
-  subtask_info: Type.Optional(Nullable(Type.String({ description: '@@ subtask info' }))),
-}, { description: '@@ TaskByServerSources' });
+  remain_seconds: Type.Optional(Nullable(Int64({ description: 'Seconds left.' }))),
+  log_bucket: Type.Optional(Nullable(Type.String({ description: 'Bucket the logs are uploaded to.' }))),
+  log_expire: Type.Optional(Nullable(Int32({ description: 'Validity period of the log share link.' }))),
+  log_upload_time: Type.Optional(Nullable(Int64({ description: 'Log upload time, epoch ms.' }))),
+  log_share_url: Type.Optional(Nullable(Type.String({ description: 'Share link of the uploaded logs.' }))),
+  subtask_info: Type.Optional(Nullable(Type.String({ description: 'Current subtask and its progress.' }))),
+}, { description: 'The current task of a listed source server.' });
 export type TaskByServerSources = Static<typeof TaskByServerSources>;
 
-/** @@ EnvironmentCheck Used by ListServers, ShowServer. */
+/** One environment check of the source server. Used by ListServers, ShowServer. */
 export const EnvironmentCheck = Type.Object({
-  id: Nullable(Int32({ description: '@@ id' })),
-  params: Type.Optional(Nullable(Type.Array(Type.String({  }), { description: '@@ params' }))),
-  name: Nullable(Type.String({ description: '@@ name' })),
-  result: Nullable(Type.String({ description: '@@ result' })),
-  error_code: Type.Optional(Nullable(Type.String({ description: '@@ error code' }))),
-  error_or_warn: Type.Optional(Nullable(Type.String({ description: '@@ error or warn' }))),
-  error_params: Type.Optional(Nullable(Type.String({ description: '@@ error params' }))),
-}, { description: '@@ EnvironmentCheck' });
+  id: Nullable(Int32({ description: 'Check id.' })),
+  params: Type.Optional(Nullable(Type.Array(Type.String({  }), { description: 'Check parameters.' }))),
+  name: Nullable(Type.String({ description: 'Check name, e.g. OS_VERSION or FIRMWARE.' })),
+  result: Nullable(Type.String({ description: 'Check result: OK, WARN or ERROR.' })),
+  error_code: Type.Optional(Nullable(Type.String({ description: 'Error code when the check fails.' }))),
+  error_or_warn: Type.Optional(Nullable(Type.String({ description: 'Error or warning of the check.' }))),
+  error_params: Type.Optional(Nullable(Type.String({ description: 'Error parameters when the check fails.' }))),
+}, { description: 'One environment check of the source server.' });
 export type EnvironmentCheck = Static<typeof EnvironmentCheck>;
 
-/** @@ PhysicalVolumes Used by ListServers, ShowServer. */
+/** A partition of a recommended target disk. Used by ListServers, ShowServer. */
 export const PhysicalVolumes = Type.Object({
-  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
-  file_system: Type.Optional(Nullable(Type.String({ description: '@@ file system' }))),
-  index: Type.Optional(Nullable(Int32({ description: '@@ index' }))),
-  mount_point: Type.Optional(Nullable(Type.String({ description: '@@ mount point' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  size: Type.Optional(Nullable(Int64({ description: '@@ size' }))),
-  inode_size: Type.Optional(Nullable(Int64({ description: '@@ inode size' }))),
-  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
-  uuid: Type.Optional(Nullable(Type.String({ description: '@@ uuid' }))),
-}, { description: '@@ PhysicalVolumes' });
+  device_use: Type.Optional(Nullable(Type.String({ description: 'Role of the partition: normal, boot or system.' }))),
+  file_system: Type.Optional(Nullable(Type.String({ description: 'File system type.' }))),
+  index: Type.Optional(Nullable(Int32({ description: 'Partition order.' }))),
+  mount_point: Type.Optional(Nullable(Type.String({ description: 'Mount point.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Drive letter on Windows, device name on Linux.' }))),
+  size: Type.Optional(Nullable(Int64({ description: 'Size in bytes.' }))),
+  inode_size: Type.Optional(Nullable(Int64({ description: 'Number of inodes.' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: 'Used bytes.' }))),
+  uuid: Type.Optional(Nullable(Type.String({ description: 'Partition GUID, as read on the source.' }))),
+}, { description: 'A partition of a recommended target disk.' });
 export type PhysicalVolumes = Static<typeof PhysicalVolumes>;
 
-/** @@ DiskIntargetServer Used by ListServers, ShowServer. */
+/** A recommended disk of the target server. Used by ListServers, ShowServer. */
 export const DiskIntargetServer = Type.Object({
-  name: Nullable(Type.String({ description: '@@ name' })),
-  size: Nullable(Int64({ description: '@@ size' })),
-  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
-  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
-  physical_volumes: Type.Optional(Nullable(Type.Array(PhysicalVolumes, { description: '@@ physical volumes' }))),
-}, { description: '@@ DiskIntargetServer' });
+  name: Nullable(Type.String({ description: 'Disk name.' })),
+  size: Nullable(Int64({ description: 'Size in bytes.' })),
+  device_use: Type.Optional(Nullable(Type.String({ description: 'Role of the disk: BOOT, OS or NORMAL.' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: 'Used bytes.' }))),
+  physical_volumes: Type.Optional(Nullable(Type.Array(PhysicalVolumes, { description: 'Partitions.' }))),
+}, { description: 'A recommended disk of the target server.' });
 export type DiskIntargetServer = Static<typeof DiskIntargetServer>;
 
-/** @@ InitTargetServer Used by ListServers, ShowServer. */
+/** Recommended target disk layout for a source server. Used by ListServers, ShowServer. */
 export const InitTargetServer = Type.Object({
-  disks: Nullable(Type.Array(DiskIntargetServer, { description: '@@ disks' })),
-  volume_groups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: '@@ volume groups' }))),
-}, { description: '@@ InitTargetServer' });
+  disks: Nullable(Type.Array(DiskIntargetServer, { description: 'Recommended target disks.' })),
+  volume_groups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: 'LVM volume groups (Linux); [] when none.' }))),
+}, { description: 'Recommended target disk layout for a source server.' });
 export type InitTargetServer = Static<typeof InitTargetServer>;
 
-/** @@ SourceServersResponseBody Used by ListServers. */
+/** A source server in a list. Used by ListServers. */
 export const SourceServersResponseBody = Type.Object({
-  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
-  ip: Type.Optional(Nullable(Type.String({ description: '@@ ip' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  enterprise_project_id: Type.Optional(Nullable(Type.String({ description: '@@ enterprise project id' }))),
-  add_date: Type.Optional(Nullable(Int64({ description: '@@ add date' }))),
-  os_type: Type.Optional(Nullable(Type.String({ description: '@@ os type' }))),
-  os_version: Type.Optional(Nullable(Type.String({ description: '@@ os version' }))),
-  oem_system: Type.Optional(Nullable(Type.Boolean({ description: '@@ oem system' }))),
-  state: Type.Optional(Nullable(Type.String({ description: '@@ state' }))),
-  connected: Type.Optional(Nullable(Type.Boolean({ description: '@@ connected' }))),
-  cpu_quantity: Type.Optional(Nullable(Int32({ description: '@@ cpu quantity' }))),
-  memory: Type.Optional(Nullable(Int64({ description: '@@ memory' }))),
+  id: Type.Optional(Nullable(Type.String({ description: 'Source server id.' }))),
+  ip: Type.Optional(Nullable(Type.String({ description: 'IP address.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Source server name.' }))),
+  enterprise_project_id: Type.Optional(Nullable(Type.String({ description: 'Enterprise project id.' }))),
+  add_date: Type.Optional(Nullable(Int64({ description: 'Registration time, epoch ms.' }))),
+  os_type: Type.Optional(Nullable(Type.String({ description: 'Operating system family: WINDOWS or LINUX.' }))),
+  os_version: Type.Optional(Nullable(Type.String({ description: 'Operating system version, e.g. CENTOS7.6.' }))),
+  oem_system: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the OS is an OEM edition (Windows).' }))),
+  state: Type.Optional(Nullable(Type.String({ description: 'Source server state.' }))),
+  connected: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the agent is connected to SMS.' }))),
+  cpu_quantity: Type.Optional(Nullable(Int32({ description: 'Number of CPU cores.' }))),
+  memory: Type.Optional(Nullable(Int64({ description: 'Physical memory, bytes.' }))),
   current_task: Type.Optional(Nullable(TaskByServerSources)),
-  checks: Type.Optional(Nullable(Type.Array(EnvironmentCheck, { description: '@@ checks' }))),
+  checks: Type.Optional(Nullable(Type.Array(EnvironmentCheck, { description: 'Environment check results.' }))),
   init_target_server: Type.Optional(Nullable(InitTargetServer)),
-  replicatesize: Type.Optional(Nullable(Int64({ description: '@@ replicatesize' }))),
-  stage_action_time: Type.Optional(Nullable(Int64({ description: '@@ stage action time' }))),
-  totalsize: Type.Optional(Nullable(Int64({ description: '@@ totalsize' }))),
-  last_visit_time: Type.Optional(Nullable(Int64({ description: '@@ last visit time' }))),
-  migration_cycle: Type.Optional(Nullable(Type.String({ description: '@@ migration cycle' }))),
-  state_action_time: Type.Optional(Nullable(Int64({ description: '@@ state action time' }))),
-  is_consistency_result_exist: Type.Optional(Nullable(Type.Boolean({ description: '@@ is consistency result exist' }))),
-  has_tc: Type.Optional(Nullable(Type.Boolean({ description: '@@ has tc' }))),
-  start_type: Type.Optional(Nullable(Type.String({ description: '@@ start type' }))),
-}, { description: '@@ SourceServersResponseBody' });
+  replicatesize: Type.Optional(Nullable(Int64({ description: 'Bytes replicated so far.' }))),
+  stage_action_time: Type.Optional(Nullable(Int64({ description: 'Time migration_cycle last changed, epoch ms.' }))),
+  totalsize: Type.Optional(Nullable(Int64({ description: 'Bytes to migrate in all.' }))),
+  last_visit_time: Type.Optional(Nullable(Int64({ description: 'Time the agent connection state last changed, epoch ms.' }))),
+  migration_cycle: Type.Optional(Nullable(Type.String({ description: 'Migration cycle phase.' }))),
+  state_action_time: Type.Optional(Nullable(Int64({ description: 'Time the state last changed, epoch ms.' }))),
+  is_consistency_result_exist: Type.Optional(Nullable(Type.Boolean({ description: 'Whether a consistency check result exists.' }))),
+  has_tc: Type.Optional(Nullable(Type.Boolean({ description: 'Whether tc is installed (Linux).' }))),
+  start_type: Type.Optional(Nullable(Type.String({ description: 'How the agent was started: MANUAL (default), AUTO or empty; anything but MANUAL means started from MGC.' }))),
+}, { description: 'A source server in a list.' });
 export type SourceServersResponseBody = Static<typeof SourceServersResponseBody>;
 
 /** Response body of ListServers. Used by ListServers. */
 export const ListServersResponse = Type.Object({
-  count: Type.Optional(Nullable(Int32({ description: '@@ count' }))),
-  source_servers: Type.Optional(Nullable(Type.Array(SourceServersResponseBody, { description: '@@ source servers' }))),
+  count: Type.Optional(Nullable(Int32({ description: 'Total number of matching source servers, regardless of limit and offset.' }))),
+  source_servers: Type.Optional(Nullable(Type.Array(SourceServersResponseBody, { description: 'The source servers.' }))),
 }, { description: 'Response body of ListServers.' });
 export type ListServersResponse = Static<typeof ListServersResponse>;
 
@@ -652,26 +652,26 @@ export type ShowOverviewHeaders = Static<typeof ShowOverviewHeaders>;
 
 /** Response body of ShowOverview. Used by ShowOverview. */
 export const ShowOverviewResponse = Type.Object({
-  waiting: Type.Optional(Nullable(Int32({ description: '@@ waiting' }))),
-  replicate: Type.Optional(Nullable(Int32({ description: '@@ replicate' }))),
-  syncing: Type.Optional(Nullable(Int32({ description: '@@ syncing' }))),
-  stopped: Type.Optional(Nullable(Int32({ description: '@@ stopped' }))),
-  deleting: Type.Optional(Nullable(Int32({ description: '@@ deleting' }))),
-  cutovering: Type.Optional(Nullable(Int32({ description: '@@ cutovering' }))),
-  unavailable: Type.Optional(Nullable(Int32({ description: '@@ unavailable' }))),
-  stopping: Type.Optional(Nullable(Int32({ description: '@@ stopping' }))),
-  skipping: Type.Optional(Nullable(Int32({ description: '@@ skipping' }))),
-  finished: Type.Optional(Nullable(Int32({ description: '@@ finished' }))),
-  initialize: Type.Optional(Nullable(Int32({ description: '@@ initialize' }))),
-  error: Type.Optional(Nullable(Int32({ description: '@@ error' }))),
-  cloning: Type.Optional(Nullable(Int32({ description: '@@ cloning' }))),
-  unconfigured: Type.Optional(Nullable(Int32({ description: '@@ unconfigured' }))),
+  waiting: Type.Optional(Nullable(Int32({ description: 'Number of source servers waiting.' }))),
+  replicate: Type.Optional(Nullable(Int32({ description: 'Number of source servers replicating.' }))),
+  syncing: Type.Optional(Nullable(Int32({ description: 'Number of source servers syncing.' }))),
+  stopped: Type.Optional(Nullable(Int32({ description: 'Number of source servers paused.' }))),
+  deleting: Type.Optional(Nullable(Int32({ description: 'Number of source servers being deleted.' }))),
+  cutovering: Type.Optional(Nullable(Int32({ description: 'Number of source servers whose target is being launched.' }))),
+  unavailable: Type.Optional(Nullable(Int32({ description: 'Number of source servers that failed the environment check.' }))),
+  stopping: Type.Optional(Nullable(Int32({ description: 'Number of source servers being paused.' }))),
+  skipping: Type.Optional(Nullable(Int32({ description: 'Number of source servers skipping a step.' }))),
+  finished: Type.Optional(Nullable(Int32({ description: 'Number of source servers whose target has been launched.' }))),
+  initialize: Type.Optional(Nullable(Int32({ description: 'Number of source servers initializing.' }))),
+  error: Type.Optional(Nullable(Int32({ description: 'Number of source servers in error.' }))),
+  cloning: Type.Optional(Nullable(Int32({ description: 'Number of source servers waiting for a clone to finish.' }))),
+  unconfigured: Type.Optional(Nullable(Int32({ description: 'Number of source servers with no target configured.' }))),
 }, { description: 'Response body of ShowOverview.' });
 export type ShowOverviewResponse = Static<typeof ShowOverviewResponse>;
 
 /** Path parameters of ShowServer. Used by ShowServer. */
 export const ShowServerParams = Type.Object({
-  source_id: Type.String({ description: '@@ source id' }),
+  source_id: Type.String({ description: 'Source server id in SMS.' }),
 }, { description: 'Path parameters of ShowServer.' });
 export type ShowServerParams = Static<typeof ShowServerParams>;
 
@@ -681,110 +681,110 @@ export const ShowServerHeaders = Type.Object({
 }, { description: 'Request headers of ShowServer.' });
 export type ShowServerHeaders = Static<typeof ShowServerHeaders>;
 
-/** @@ TaskByServerSource Used by ShowServer. */
+/** The current task of a source server. Used by ShowServer. */
 export const TaskByServerSource = Type.Object({
-  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  type: Type.Optional(Nullable(Type.String({ description: '@@ type' }))),
-  state: Type.Optional(Nullable(Type.String({ description: '@@ state' }))),
-  start_date: Type.Optional(Nullable(Int64({ description: '@@ start date' }))),
-  speed_limit: Type.Optional(Nullable(Int32({ description: '@@ speed limit' }))),
-  migrate_speed: Type.Optional(Nullable(Double({ description: '@@ migrate speed' }))),
-  start_target_server: Type.Optional(Nullable(Type.Boolean({ description: '@@ start target server' }))),
-  vm_template_id: Type.Optional(Nullable(Type.String({ description: '@@ vm template id' }))),
-  region_id: Type.Optional(Nullable(Type.String({ description: '@@ region id' }))),
-  project_name: Type.Optional(Nullable(Type.String({ description: '@@ project name' }))),
-  project_id: Type.Optional(Nullable(Type.String({ description: '@@ project id' }))),
+  id: Type.Optional(Nullable(Type.String({ description: 'Task id.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Task name.' }))),
+  type: Type.Optional(Nullable(Type.String({ description: 'Migration type: MIGRATE_BLOCK or MIGRATE_FILE.' }))),
+  state: Type.Optional(Nullable(Type.String({ description: 'Task state.' }))),
+  start_date: Type.Optional(Nullable(Int64({ description: 'Start time, epoch ms.' }))),
+  speed_limit: Type.Optional(Nullable(Int32({ description: 'Migration speed limit, Mbit/s.' }))),
+  migrate_speed: Type.Optional(Nullable(Double({ description: 'Migration speed.' }))),
+  start_target_server: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to start the target server when migration ends.' }))),
+  vm_template_id: Type.Optional(Nullable(Type.String({ description: 'Template id.' }))),
+  region_id: Type.Optional(Nullable(Type.String({ description: 'Target region id.' }))),
+  project_name: Type.Optional(Nullable(Type.String({ description: 'Target project name.' }))),
+  project_id: Type.Optional(Nullable(Type.String({ description: 'Target project id.' }))),
   target_server: Type.Optional(Nullable(TargetServerById)),
-  log_collect_status: Type.Optional(Nullable(Type.String({ description: '@@ log collect status' }))),
-  exist_server: Type.Optional(Nullable(Type.Boolean({ description: '@@ exist server' }))),
-  use_public_ip: Type.Optional(Nullable(Type.Boolean({ description: '@@ use public ip' }))),
+  log_collect_status: Type.Optional(Nullable(Type.String({ description: 'Log collection state: INIT, UPLOADING, UPLOAD_FAIL or UPLOADED.' }))),
+  exist_server: Type.Optional(Nullable(Type.Boolean({ description: 'Whether an existing server is the target.' }))),
+  use_public_ip: Type.Optional(Nullable(Type.Boolean({ description: 'Whether migration goes over the internet.' }))),
   clone_server: Type.Optional(Nullable(CloneServer)),
-  subtask_info: Type.Optional(Nullable(Type.String({ description: '@@ subtask info' }))),
-}, { description: '@@ TaskByServerSource' });
+  subtask_info: Type.Optional(Nullable(Type.String({ description: 'Current subtask and its progress.' }))),
+}, { description: 'The current task of a source server.' });
 export type TaskByServerSource = Static<typeof TaskByServerSource>;
 
-/** @@ PhysicalVolume Used by ShowServer. */
+/** A partition of a source disk. Used by ShowServer. */
 export const PhysicalVolume = Type.Object({
-  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
-  file_system: Type.Optional(Nullable(Type.String({ description: '@@ file system' }))),
-  index: Type.Optional(Nullable(Int32({ description: '@@ index' }))),
-  mount_point: Type.Optional(Nullable(Type.String({ description: '@@ mount point' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  size: Type.Optional(Nullable(Int64({ description: '@@ size' }))),
-  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
-  inode_size: Type.Optional(Nullable(Int64({ description: '@@ inode size' }))),
-  inode_nums: Type.Optional(Nullable(Int64({ description: '@@ inode nums' }))),
-  uuid: Type.Optional(Nullable(Type.String({ description: '@@ uuid' }))),
-  size_per_cluster: Type.Optional(Nullable(Int64({ description: '@@ size per cluster' }))),
-}, { description: '@@ PhysicalVolume' });
+  device_use: Type.Optional(Nullable(Type.String({ description: 'Role of the partition, free text, e.g. NORMAL, OS, BOOT, VOLUME_GROUP or BTRFS.' }))),
+  file_system: Type.Optional(Nullable(Type.String({ description: 'File system type.' }))),
+  index: Type.Optional(Nullable(Int32({ description: 'Partition order.' }))),
+  mount_point: Type.Optional(Nullable(Type.String({ description: 'Mount point.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Drive letter on Windows, device name on Linux.' }))),
+  size: Type.Optional(Nullable(Int64({ description: 'Size in bytes.' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: 'Used bytes.' }))),
+  inode_size: Type.Optional(Nullable(Int64({ description: 'Inode size.' }))),
+  inode_nums: Type.Optional(Nullable(Int64({ description: 'Number of inodes.' }))),
+  uuid: Type.Optional(Nullable(Type.String({ description: 'Partition GUID.' }))),
+  size_per_cluster: Type.Optional(Nullable(Int64({ description: 'Cluster size.' }))),
+}, { description: 'A partition of a source disk.' });
 export type PhysicalVolume = Static<typeof PhysicalVolume>;
 
-/** @@ ServerDisk Used by ShowServer. */
+/** A disk of the source server. Used by ShowServer. */
 export const ServerDisk = Type.Object({
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  partition_style: Type.Optional(Nullable(Type.String({ description: '@@ partition style' }))),
-  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
-  size: Type.Optional(Nullable(Int64({ description: '@@ size' }))),
-  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
-  physical_volumes: Type.Optional(Nullable(Type.Array(PhysicalVolume, { description: '@@ physical volumes' }))),
-  os_disk: Type.Optional(Nullable(Type.Boolean({ description: '@@ os disk' }))),
-  relation_name: Type.Optional(Nullable(Type.String({ description: '@@ relation name' }))),
-  inode_size: Type.Optional(Nullable(Int64({ description: '@@ inode size' }))),
-}, { description: '@@ ServerDisk' });
+  name: Type.Optional(Nullable(Type.String({ description: 'Disk name.' }))),
+  partition_style: Type.Optional(Nullable(Type.String({ description: 'Partition table style, e.g. MBR or GPT.' }))),
+  device_use: Type.Optional(Nullable(Type.String({ description: 'Role of the disk, free text, e.g. NORMAL, OS, BOOT, VOLUME_GROUP or BTRFS.' }))),
+  size: Type.Optional(Nullable(Int64({ description: 'Size in bytes.' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: 'Used bytes.' }))),
+  physical_volumes: Type.Optional(Nullable(Type.Array(PhysicalVolume, { description: 'Partitions.' }))),
+  os_disk: Type.Optional(Nullable(Type.Boolean({ description: 'Whether this is the system disk.' }))),
+  relation_name: Type.Optional(Nullable(Type.String({ description: 'Name of the matching disk on the target (Linux).' }))),
+  inode_size: Type.Optional(Nullable(Int64({ description: 'Inode size.' }))),
+}, { description: 'A disk of the source server.' });
 export type ServerDisk = Static<typeof ServerDisk>;
 
-/** @@ NetWorkOutput Used by ShowServer. */
+/** A network interface of the source server. Used by ShowServer. */
 export const NetWorkOutput = Type.Object({
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  ip: Type.Optional(Nullable(Type.String({ description: '@@ ip' }))),
-  ipv6: Type.Optional(Nullable(Type.String({ description: '@@ ipv6' }))),
-  netmask: Type.Optional(Nullable(Type.String({ description: '@@ netmask' }))),
-  gateway: Type.Optional(Nullable(Type.String({ description: '@@ gateway' }))),
-  mtu: Type.Optional(Nullable(Int32({ description: '@@ mtu' }))),
-  mac: Nullable(Type.String({ description: '@@ mac' })),
-  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
-}, { description: '@@ NetWorkOutput' });
+  name: Type.Optional(Nullable(Type.String({ description: 'Interface name.' }))),
+  ip: Type.Optional(Nullable(Type.String({ description: 'IPv4 address of the interface.' }))),
+  ipv6: Type.Optional(Nullable(Type.String({ description: 'IPv6 address of the interface.' }))),
+  netmask: Type.Optional(Nullable(Type.String({ description: 'Network mask.' }))),
+  gateway: Type.Optional(Nullable(Type.String({ description: 'Gateway.' }))),
+  mtu: Type.Optional(Nullable(Int32({ description: 'MTU (Linux).' }))),
+  mac: Nullable(Type.String({ description: 'MAC address; the first interface must have one.' })),
+  id: Type.Optional(Nullable(Type.String({ description: 'Id in SMS.' }))),
+}, { description: 'A network interface of the source server.' });
 export type NetWorkOutput = Static<typeof NetWorkOutput>;
 
 /** Response body of ShowServer. Used by ShowServer. */
 export const ShowServerResponse = Type.Object({
-  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
-  ip: Type.Optional(Nullable(Type.String({ description: '@@ ip' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  hostname: Type.Optional(Nullable(Type.String({ description: '@@ hostname' }))),
-  enterprise_project_id: Type.Optional(Nullable(Type.String({ description: '@@ enterprise project id' }))),
-  add_date: Type.Optional(Nullable(Int64({ description: '@@ add date' }))),
-  os_type: Type.Optional(Nullable(Type.String({ description: '@@ os type' }))),
-  os_version: Type.Optional(Nullable(Type.String({ description: '@@ os version' }))),
-  oem_system: Type.Optional(Nullable(Type.Boolean({ description: '@@ oem system' }))),
-  state: Type.Optional(Nullable(Type.String({ description: '@@ state' }))),
-  connected: Type.Optional(Nullable(Type.Boolean({ description: '@@ connected' }))),
-  firmware: Type.Optional(Nullable(Type.String({ description: '@@ firmware' }))),
+  id: Type.Optional(Nullable(Type.String({ description: 'Source server id.' }))),
+  ip: Type.Optional(Nullable(Type.String({ description: 'IP address.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Source server name, to tell servers apart.' }))),
+  hostname: Type.Optional(Nullable(Type.String({ description: 'Host name.' }))),
+  enterprise_project_id: Type.Optional(Nullable(Type.String({ description: 'Enterprise project id.' }))),
+  add_date: Type.Optional(Nullable(Int64({ description: 'Registration time, epoch ms.' }))),
+  os_type: Type.Optional(Nullable(Type.String({ description: 'Operating system family: WINDOWS or LINUX.' }))),
+  os_version: Type.Optional(Nullable(Type.String({ description: 'Operating system version.' }))),
+  oem_system: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the OS is an OEM edition (Windows).' }))),
+  state: Type.Optional(Nullable(Type.String({ description: 'Source server state.' }))),
+  connected: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the agent is connected.' }))),
+  firmware: Type.Optional(Nullable(Type.String({ description: 'Boot firmware, e.g. BIOS or UEFI.' }))),
   init_target_server: Type.Optional(Nullable(InitTargetServer)),
-  cpu_quantity: Type.Optional(Nullable(Int32({ description: '@@ cpu quantity' }))),
-  memory: Type.Optional(Nullable(Int64({ description: '@@ memory' }))),
+  cpu_quantity: Type.Optional(Nullable(Int32({ description: 'Number of CPU cores.' }))),
+  memory: Type.Optional(Nullable(Int64({ description: 'Physical memory; documented as MB, bytes in practice.' }))),
   current_task: Type.Optional(Nullable(TaskByServerSource)),
-  disks: Type.Optional(Nullable(Type.Array(ServerDisk, { description: '@@ disks' }))),
-  volume_groups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: '@@ volume groups' }))),
-  btrfs_list: Type.Optional(Nullable(Type.Array(BtrfsFileSystem, { description: '@@ btrfs list' }))),
-  networks: Type.Optional(Nullable(Type.Array(NetWorkOutput, { description: '@@ networks' }))),
-  checks: Type.Optional(Nullable(Type.Array(EnvironmentCheck, { description: '@@ checks' }))),
-  migration_cycle: Type.Optional(Nullable(Type.String({ description: '@@ migration cycle' }))),
-  state_action_time: Type.Optional(Nullable(Int64({ description: '@@ state action time' }))),
-  replicatesize: Type.Optional(Nullable(Int64({ description: '@@ replicatesize' }))),
-  totalsize: Type.Optional(Nullable(Int64({ description: '@@ totalsize' }))),
-  last_visit_time: Type.Optional(Nullable(Int64({ description: '@@ last visit time' }))),
-  stage_action_time: Type.Optional(Nullable(Int64({ description: '@@ stage action time' }))),
-  agent_version: Type.Optional(Nullable(Type.String({ description: '@@ agent version' }))),
-  has_tc: Type.Optional(Nullable(Type.Boolean({ description: '@@ has tc' }))),
-  start_type: Type.Optional(Nullable(Type.String({ description: '@@ start type' }))),
+  disks: Type.Optional(Nullable(Type.Array(ServerDisk, { description: 'Disks.' }))),
+  volume_groups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: 'LVM volume groups (Linux); [] when none.' }))),
+  btrfs_list: Type.Optional(Nullable(Type.Array(BtrfsFileSystem, { description: 'Btrfs file systems (Linux); [] when none.' }))),
+  networks: Type.Optional(Nullable(Type.Array(NetWorkOutput, { description: 'Network interfaces.' }))),
+  checks: Type.Optional(Nullable(Type.Array(EnvironmentCheck, { description: 'Environment check results.' }))),
+  migration_cycle: Type.Optional(Nullable(Type.String({ description: 'Migration cycle phase.' }))),
+  state_action_time: Type.Optional(Nullable(Int64({ description: 'Time the state last changed, epoch ms.' }))),
+  replicatesize: Type.Optional(Nullable(Int64({ description: 'Bytes migrated so far.' }))),
+  totalsize: Type.Optional(Nullable(Int64({ description: 'Bytes to migrate in all.' }))),
+  last_visit_time: Type.Optional(Nullable(Int64({ description: 'Time the agent connection state last changed, epoch ms.' }))),
+  stage_action_time: Type.Optional(Nullable(Int64({ description: 'Time migration_cycle last changed, epoch ms.' }))),
+  agent_version: Type.Optional(Nullable(Type.String({ description: 'Agent version.' }))),
+  has_tc: Type.Optional(Nullable(Type.Boolean({ description: 'Whether tc is installed (Linux).' }))),
+  start_type: Type.Optional(Nullable(Type.String({ description: 'How the agent was started: MANUAL (default), AUTO or empty; anything but MANUAL means started from MGC.' }))),
 }, { description: 'Response body of ShowServer.' });
 export type ShowServerResponse = Static<typeof ShowServerResponse>;
 
 /** Path parameters of UpdateServerName. Used by UpdateServerName. */
 export const UpdateServerNameParams = Type.Object({
-  source_id: Type.String({ description: '@@ source id' }),
+  source_id: Type.String({ description: 'Source server id in SMS.' }),
 }, { description: 'Path parameters of UpdateServerName.' });
 export type UpdateServerNameParams = Static<typeof UpdateServerNameParams>;
 
@@ -794,46 +794,46 @@ export const UpdateServerNameHeaders = Type.Object({
 }, { description: 'Request headers of UpdateServerName.' });
 export type UpdateServerNameHeaders = Static<typeof UpdateServerNameHeaders>;
 
-/** @@ PutVolume Used by UpdateServerName. */
+/** Changes to one partition. Used by UpdateServerName. */
 export const PutVolume = Type.Object({
-  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
-  need_migration: Type.Optional(Nullable(Type.Boolean({ description: '@@ need migration' }))),
-  adjust_size: Type.Optional(Nullable(Int64({ description: '@@ adjust size' }))),
-}, { description: '@@ PutVolume' });
+  id: Type.Optional(Nullable(Type.String({ description: 'Partition id in SMS.' }))),
+  need_migration: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to migrate the partition.' }))),
+  adjust_size: Type.Optional(Nullable(Int64({ description: 'New size of the partition on the target.' }))),
+}, { description: 'Changes to one partition.' });
 export type PutVolume = Static<typeof PutVolume>;
 
-/** @@ PutDisk Used by UpdateServerName. */
+/** Changes to one source disk. Used by UpdateServerName. */
 export const PutDisk = Type.Object({
-  need_migration: Type.Optional(Nullable(Type.Boolean({ description: '@@ need migration' }))),
-  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
-  adjust_size: Type.Optional(Nullable(Int64({ description: '@@ adjust size' }))),
-  physical_volumes: Type.Optional(Nullable(Type.Array(PutVolume, { description: '@@ physical volumes' }))),
-}, { description: '@@ PutDisk' });
+  need_migration: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to migrate the disk.' }))),
+  id: Type.Optional(Nullable(Type.String({ description: 'Disk id.' }))),
+  adjust_size: Type.Optional(Nullable(Int64({ description: 'New size of the disk on the target.' }))),
+  physical_volumes: Type.Optional(Nullable(Type.Array(PutVolume, { description: 'Changes to the partitions.' }))),
+}, { description: 'Changes to one source disk.' });
 export type PutDisk = Static<typeof PutDisk>;
 
-/** @@ PutLogicalVolume Used by UpdateServerName. */
+/** Changes to one LVM logical volume. Used by UpdateServerName. */
 export const PutLogicalVolume = Type.Object({
-  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
-  need_migration: Type.Optional(Nullable(Type.Boolean({ description: '@@ need migration' }))),
-  adjust_size: Type.Optional(Nullable(Int64({ description: '@@ adjust size' }))),
-}, { description: '@@ PutLogicalVolume' });
+  id: Type.Optional(Nullable(Type.String({ description: 'Logical volume id.' }))),
+  need_migration: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to migrate the logical volume.' }))),
+  adjust_size: Type.Optional(Nullable(Int64({ description: 'New size of the logical volume on the target.' }))),
+}, { description: 'Changes to one LVM logical volume.' });
 export type PutLogicalVolume = Static<typeof PutLogicalVolume>;
 
-/** @@ PutVolumeGroups Used by UpdateServerName. */
+/** Changes to one LVM volume group. Used by UpdateServerName. */
 export const PutVolumeGroups = Type.Object({
-  logical_volumes: Type.Optional(Nullable(Type.Array(PutLogicalVolume, { description: '@@ logical volumes' }))),
-  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
-  need_migration: Type.Optional(Nullable(Type.Boolean({ description: '@@ need migration' }))),
-  adjust_size: Type.Optional(Nullable(Int64({ description: '@@ adjust size' }))),
-}, { description: '@@ PutVolumeGroups' });
+  logical_volumes: Type.Optional(Nullable(Type.Array(PutLogicalVolume, { description: 'Changes to the logical volumes.' }))),
+  id: Type.Optional(Nullable(Type.String({ description: 'Volume group id.' }))),
+  need_migration: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to migrate the volume group.' }))),
+  adjust_size: Type.Optional(Nullable(Int64({ description: 'New size of the volume group on the target.' }))),
+}, { description: 'Changes to one LVM volume group.' });
 export type PutVolumeGroups = Static<typeof PutVolumeGroups>;
 
 /** Request body of UpdateServerName. Used by UpdateServerName. */
 export const UpdateServerNameBody = Type.Object({
-  name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64, description: '@@ name' }))),
-  migprojectid: Type.Optional(Nullable(Type.String({ description: '@@ migprojectid' }))),
-  disks: Type.Optional(Nullable(Type.Array(PutDisk, { description: '@@ disks' }))),
-  volume_groups: Type.Optional(Nullable(Type.Array(PutVolumeGroups, { description: '@@ volume groups' }))),
+  name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64, description: 'New source server name.' }))),
+  migprojectid: Type.Optional(Nullable(Type.String({ description: 'Id of the migration project to move the source server to.' }))),
+  disks: Type.Optional(Nullable(Type.Array(PutDisk, { description: 'Disk changes; applied only while no target is configured.' }))),
+  volume_groups: Type.Optional(Nullable(Type.Array(PutVolumeGroups, { description: 'Volume group changes; applied only while no target is configured.' }))),
 }, { description: 'Request body of UpdateServerName.' });
 export type UpdateServerNameBody = Static<typeof UpdateServerNameBody>;
 
@@ -843,7 +843,7 @@ export type UpdateServerNameResponse = Static<typeof UpdateServerNameResponse>;
 
 /** Path parameters of UpdateCopyState. Used by UpdateCopyState. */
 export const UpdateCopyStateParams = Type.Object({
-  source_id: Type.String({ description: '@@ source id' }),
+  source_id: Type.String({ description: 'Source server id in SMS.' }),
 }, { description: 'Path parameters of UpdateCopyState.' });
 export type UpdateCopyStateParams = Static<typeof UpdateCopyStateParams>;
 
@@ -855,8 +855,8 @@ export type UpdateCopyStateHeaders = Static<typeof UpdateCopyStateHeaders>;
 
 /** Request body of UpdateCopyState. Used by UpdateCopyState. */
 export const UpdateCopyStateBody = Type.Object({
-  copystate: Type.String({ minLength: 1, maxLength: 32, description: '@@ copystate' }),
-  migrationcycle: Type.String({ minLength: 1, maxLength: 32, description: '@@ migrationcycle' }),
+  copystate: Type.String({ minLength: 1, maxLength: 32, description: 'New source server state, e.g. waiting, init, replicate, syncing, stopped, finished or error.' }),
+  migrationcycle: Type.String({ minLength: 1, maxLength: 32, description: 'New migration cycle phase, e.g. checking, setting, replicating, syncing, cutovering or cutovered.' }),
 }, { description: 'Request body of UpdateCopyState.' });
 export type UpdateCopyStateBody = Static<typeof UpdateCopyStateBody>;
 
@@ -866,7 +866,7 @@ export type UpdateCopyStateResponse = Static<typeof UpdateCopyStateResponse>;
 
 /** Path parameters of UpdateDiskInfo. Used by UpdateDiskInfo. */
 export const UpdateDiskInfoParams = Type.Object({
-  source_id: Type.String({ description: '@@ source id' }),
+  source_id: Type.String({ description: 'Source server id.' }),
 }, { description: 'Path parameters of UpdateDiskInfo.' });
 export type UpdateDiskInfoParams = Static<typeof UpdateDiskInfoParams>;
 
@@ -878,9 +878,9 @@ export type UpdateDiskInfoHeaders = Static<typeof UpdateDiskInfoHeaders>;
 
 /** Request body of UpdateDiskInfo. Used by UpdateDiskInfo. */
 export const UpdateDiskInfoBody = Type.Object({
-  disks: Type.Optional(Nullable(Type.Array(ServerDiskInput, { description: '@@ disks' }))),
-  volumegroups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: '@@ volumegroups' }))),
-  btrfs_list: Type.Optional(Nullable(Type.Array(BtrfsFileSystem, { description: '@@ btrfs list' }))),
+  disks: Type.Optional(Nullable(Type.Array(ServerDiskInput, { description: 'New disk information.' }))),
+  volumegroups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: 'New LVM volume group information.' }))),
+  btrfs_list: Type.Optional(Nullable(Type.Array(BtrfsFileSystem, { description: 'New Btrfs information.' }))),
 }, { description: 'Request body of UpdateDiskInfo.' });
 export type UpdateDiskInfoBody = Static<typeof UpdateDiskInfoBody>;
 
@@ -890,7 +890,7 @@ export type UpdateDiskInfoResponse = Static<typeof UpdateDiskInfoResponse>;
 
 /** Path parameters of DeleteServer. Used by DeleteServer. */
 export const DeleteServerParams = Type.Object({
-  source_id: Type.String({ description: '@@ source id' }),
+  source_id: Type.String({ description: 'Source server id in SMS.' }),
 }, { description: 'Path parameters of DeleteServer.' });
 export type DeleteServerParams = Static<typeof DeleteServerParams>;
 
@@ -912,7 +912,7 @@ export type DeleteServersHeaders = Static<typeof DeleteServersHeaders>;
 
 /** Request body of DeleteServers. Used by DeleteServers. */
 export const DeleteServersBody = Type.Object({
-  ids: Type.Array(Type.String({ minLength: 1, maxLength: 36 }), { minItems: 1, maxItems: 50, description: '@@ ids' }),
+  ids: Type.Array(Type.String({ minLength: 1, maxLength: 36 }), { minItems: 1, maxItems: 50, description: 'Ids of the source servers to delete (1 to 50).' }),
 }, { description: 'Request body of DeleteServers.' });
 export type DeleteServersBody = Static<typeof DeleteServersBody>;
 
@@ -922,9 +922,9 @@ export type DeleteServersResponse = Static<typeof DeleteServersResponse>;
 
 /** Query parameters of ListErrorServers. Used by ListErrorServers. */
 export const ListErrorServersQuery = Type.Object({
-  limit: Type.Optional(Int32({ minimum: 0, maximum: 200, default: 0, description: '@@ limit' })),
-  offset: Type.Optional(Int32({ minimum: 0, maximum: 2147483647, default: 0, description: '@@ offset' })),
-  enterprise_project_id: Type.Optional(Type.String({ description: '@@ enterprise project id' })),
+  limit: Type.Optional(Int32({ minimum: 0, maximum: 200, default: 0, description: 'Number of errors per page (0-200).' })),
+  offset: Type.Optional(Int32({ minimum: 0, maximum: 2147483647, default: 0, description: 'Number of records to skip.' })),
+  enterprise_project_id: Type.Optional(Type.String({ description: 'Enterprise project to list.' })),
 }, { description: 'Query parameters of ListErrorServers.' });
 export type ListErrorServersQuery = Static<typeof ListErrorServersQuery>;
 
@@ -934,21 +934,21 @@ export const ListErrorServersHeaders = Type.Object({
 }, { description: 'Request headers of ListErrorServers.' });
 export type ListErrorServersHeaders = Static<typeof ListErrorServersHeaders>;
 
-/** @@ MigrationErrors Used by ListErrorServers. */
+/** A migration error of one source server. Used by ListErrorServers. */
 export const MigrationErrors = Type.Object({
-  error_json: Type.Optional(Nullable(Type.String({ description: '@@ error json' }))),
-  host_name: Type.Optional(Nullable(Type.String({ description: '@@ host name' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  source_id: Type.Optional(Nullable(Type.String({ description: '@@ source id' }))),
-  source_ip: Type.Optional(Nullable(Type.String({ description: '@@ source ip' }))),
-  target_ip: Type.Optional(Nullable(Type.String({ description: '@@ target ip' }))),
-}, { description: '@@ MigrationErrors' });
+  error_json: Type.Optional(Nullable(Type.String({ description: 'Error details as a JSON string.' }))),
+  host_name: Type.Optional(Nullable(Type.String({ description: 'Host name reported by the source system; may be empty.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Source server name in SMS.' }))),
+  source_id: Type.Optional(Nullable(Type.String({ description: 'Source server id.' }))),
+  source_ip: Type.Optional(Nullable(Type.String({ description: 'Source server IP.' }))),
+  target_ip: Type.Optional(Nullable(Type.String({ description: 'Target server IP.' }))),
+}, { description: 'A migration error of one source server.' });
 export type MigrationErrors = Static<typeof MigrationErrors>;
 
 /** Response body of ListErrorServers. Used by ListErrorServers. */
 export const ListErrorServersResponse = Type.Object({
-  count: Type.Optional(Nullable(Int32({ description: '@@ count' }))),
-  migration_errors: Type.Optional(Nullable(Type.Array(MigrationErrors, { description: '@@ migration errors' }))),
+  count: Type.Optional(Nullable(Int32({ description: 'Number of source servers that hit errors during migration.' }))),
+  migration_errors: Type.Optional(Nullable(Type.Array(MigrationErrors, { description: 'The migration errors.' }))),
 }, { description: 'Response body of ListErrorServers.' });
 export type ListErrorServersResponse = Static<typeof ListErrorServersResponse>;
 
@@ -958,91 +958,91 @@ export const CreateTaskHeaders = Type.Object({
 }, { description: 'Request headers of CreateTask.' });
 export type CreateTaskHeaders = Static<typeof CreateTaskHeaders>;
 
-/** @@ SourceServerByTask Used by CreateTask. */
+/** The source server a new task migrates. Used by CreateTask. */
 export const SourceServerByTask = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 36, description: '@@ id' }),
-}, { description: '@@ SourceServerByTask' });
+  id: Type.String({ minLength: 1, maxLength: 36, description: 'Source server id in SMS.' }),
+}, { description: 'The source server a new task migrates.' });
 export type SourceServerByTask = Static<typeof SourceServerByTask>;
 
-/** @@ PhysicalVolumesInput Used by CreateTask. */
+/** A partition of a target disk, as CreateTask sends it. Used by CreateTask. */
 export const PhysicalVolumesInput = Type.Object({
-  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
-  file_system: Type.Optional(Nullable(Type.String({ description: '@@ file system' }))),
-  index: Type.Optional(Nullable(Int32({ description: '@@ index' }))),
-  mount_point: Type.Optional(Nullable(Type.String({ description: '@@ mount point' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  size: Type.Optional(Nullable(Int64({ description: '@@ size' }))),
-  inode_size: Type.Optional(Nullable(Int64({ description: '@@ inode size' }))),
-  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
-  uuid: Type.Optional(Nullable(Type.String({ description: '@@ uuid' }))),
-}, { description: '@@ PhysicalVolumesInput' });
+  device_use: Type.Optional(Nullable(Type.String({ description: 'Role of the partition: normal, boot or system.' }))),
+  file_system: Type.Optional(Nullable(Type.String({ description: 'File system type.' }))),
+  index: Type.Optional(Nullable(Int32({ description: 'Partition order.' }))),
+  mount_point: Type.Optional(Nullable(Type.String({ description: 'Mount point.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Drive letter on Windows, device name on Linux.' }))),
+  size: Type.Optional(Nullable(Int64({ description: 'Size in bytes.' }))),
+  inode_size: Type.Optional(Nullable(Int64({ description: 'Number of inodes.' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: 'Used bytes.' }))),
+  uuid: Type.Optional(Nullable(Type.String({ description: 'Partition GUID, as read on the source.' }))),
+}, { description: 'A partition of a target disk, as CreateTask sends it.' });
 export type PhysicalVolumesInput = Static<typeof PhysicalVolumesInput>;
 
-/** @@ TargetDisks Used by CreateTask. */
+/** A disk of the target server, as CreateTask sends it. Used by CreateTask. */
 export const TargetDisks = Type.Object({
-  device_use: Type.Optional(Nullable(Type.String({ description: '@@ device use' }))),
-  disk_id: Type.Optional(Nullable(Type.String({ description: '@@ disk id' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  physical_volumes: Type.Optional(Nullable(Type.Array(PhysicalVolumesInput, { description: '@@ physical volumes' }))),
-  size: Type.Optional(Nullable(Int64({ description: '@@ size' }))),
-  used_size: Type.Optional(Nullable(Int64({ description: '@@ used size' }))),
-}, { description: '@@ TargetDisks' });
+  device_use: Type.Optional(Nullable(Type.String({ description: 'Role of the disk, informational only: BOOT, OS or NORMAL.' }))),
+  disk_id: Type.Optional(Nullable(Type.String({ description: 'Disk id on the target server; not set when the target is created automatically.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Disk name, disk X by disk order.' }))),
+  physical_volumes: Type.Optional(Nullable(Type.Array(PhysicalVolumesInput, { description: 'Partitions.' }))),
+  size: Type.Optional(Nullable(Int64({ description: 'Size in bytes.' }))),
+  used_size: Type.Optional(Nullable(Int64({ description: 'Used bytes.' }))),
+}, { description: 'A disk of the target server, as CreateTask sends it.' });
 export type TargetDisks = Static<typeof TargetDisks>;
 
-/** @@ TargetServerByTask Used by CreateTask. */
+/** The target server of a new task. Used by CreateTask. */
 export const TargetServerByTask = Type.Object({
-  btrfs_list: Type.Optional(Nullable(Type.Array(BtrfsFileSystem, { description: '@@ btrfs list' }))),
-  disks: Type.Optional(Nullable(Type.Array(TargetDisks, { description: '@@ disks' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  vm_id: Type.Optional(Nullable(Type.String({ description: '@@ vm id' }))),
-  volume_groups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: '@@ volume groups' }))),
-}, { description: '@@ TargetServerByTask' });
+  btrfs_list: Type.Optional(Nullable(Type.Array(BtrfsFileSystem, { description: 'Btrfs file systems, taken from the source.' }))),
+  disks: Type.Optional(Nullable(Type.Array(TargetDisks, { description: 'Target disks.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Target server name.' }))),
+  vm_id: Type.Optional(Nullable(Type.String({ description: 'Id of the target virtual machine.' }))),
+  volume_groups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: 'LVM volume groups, taken from the source.' }))),
+}, { description: 'The target server of a new task.' });
 export type TargetServerByTask = Static<typeof TargetServerByTask>;
 
 /** Request body of CreateTask. Used by CreateTask. */
 export const CreateTaskBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_\\-\\u4e00-\\u9fa5]+$', description: '@@ name' }),
-  type: StringEnum(['MIGRATE_FILE', 'MIGRATE_BLOCK'], { description: '@@ type' }),
-  start_target_server: Type.Optional(Nullable(Type.Boolean({ description: '@@ start target server' }))),
-  auto_start: Type.Optional(Nullable(Type.Boolean({ description: '@@ auto start' }))),
-  os_type: Type.Optional(Nullable(StringEnum(['WINDOWS', 'LINUX'], { description: '@@ os type' }))),
+  name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_\\-\\u4e00-\\u9fa5]+$', description: 'Task name, 1 to 64 characters: CJK characters, letters, digits, _ and -.' }),
+  type: StringEnum(['MIGRATE_FILE', 'MIGRATE_BLOCK'], { description: 'Migration type: MIGRATE_FILE (file level) or MIGRATE_BLOCK (block level).' }),
+  start_target_server: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to start the target server when migration ends.' }))),
+  auto_start: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the task starts by itself once created.' }))),
+  os_type: Type.Optional(Nullable(StringEnum(['WINDOWS', 'LINUX'], { description: 'Operating system family: WINDOWS or LINUX.' }))),
   source_server: SourceServerByTask,
   target_server: TargetServerByTask,
-  migration_ip: Type.Optional(Nullable(Type.String({ description: '@@ migration ip' }))),
-  region_name: Type.String({ minLength: 1, maxLength: 255, description: '@@ region name' }),
-  region_id: Type.String({ minLength: 1, maxLength: 255, description: '@@ region id' }),
-  project_name: Type.String({ minLength: 1, maxLength: 255, description: '@@ project name' }),
-  project_id: Type.String({ minLength: 1, maxLength: 255, description: '@@ project id' }),
-  priority: Type.Optional(Nullable(IntegerEnum([0, 1, 2], { description: '@@ priority' }))),
-  vm_template_id: Type.Optional(Nullable(Type.String({ description: '@@ vm template id' }))),
-  clonevm_template_id: Type.Optional(Nullable(Type.String({ description: '@@ clonevm template id' }))),
-  use_public_ip: Type.Optional(Nullable(Type.Boolean({ description: '@@ use public ip' }))),
-  use_ipv6: Type.Optional(Nullable(Type.Boolean({ description: '@@ use ipv6' }))),
-  syncing: Type.Optional(Nullable(Type.Boolean({ description: '@@ syncing' }))),
-  exist_server: Type.Optional(Nullable(Type.Boolean({ description: '@@ exist server' }))),
-  start_network_check: Type.Optional(Nullable(Type.Boolean({ description: '@@ start network check' }))),
-  speed_limit: Type.Optional(Nullable(Int32({ minimum: 0, maximum: 1000, description: '@@ speed limit' }))),
-  over_speed_threshold: Type.Optional(Nullable(Double({ minimum: 0, maximum: 100, description: '@@ over speed threshold' }))),
-  is_need_consistency_check: Type.Optional(Nullable(Type.Boolean({ description: '@@ is need consistency check' }))),
-  need_migration_test: Type.Optional(Nullable(Type.Boolean({ description: '@@ need migration test' }))),
+  migration_ip: Type.Optional(Nullable(Type.String({ description: 'Target server IP used for migration; IPv4 unless use_ipv6 is true, not needed when the target is created automatically.' }))),
+  region_name: Type.String({ minLength: 1, maxLength: 255, description: 'Target region name.' }),
+  region_id: Type.String({ minLength: 1, maxLength: 255, description: 'Target region id.' }),
+  project_name: Type.String({ minLength: 1, maxLength: 255, description: 'Target project name.' }),
+  project_id: Type.String({ minLength: 1, maxLength: 255, description: 'Target project id.' }),
+  priority: Type.Optional(Nullable(IntegerEnum([0, 1, 2], { description: 'Process priority: 0 low, 1 standard (default), 2 high.' }))),
+  vm_template_id: Type.Optional(Nullable(Type.String({ description: 'Id of the template used to create the target server automatically.' }))),
+  clonevm_template_id: Type.Optional(Nullable(Type.String({ description: 'Id of the template used for the clone server.' }))),
+  use_public_ip: Type.Optional(Nullable(Type.Boolean({ description: 'Whether migration goes over the internet.' }))),
+  use_ipv6: Type.Optional(Nullable(Type.Boolean({ description: 'Whether migration_ip is an IPv6 address.' }))),
+  syncing: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to keep syncing after the first copy or sync; false by default.' }))),
+  exist_server: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the target server exists already (false: create one).' }))),
+  start_network_check: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to run a network check.' }))),
+  speed_limit: Type.Optional(Nullable(Int32({ minimum: 0, maximum: 1000, description: 'Migration speed limit, Mbit/s (0-1000).' }))),
+  over_speed_threshold: Type.Optional(Nullable(Double({ minimum: 0, maximum: 100, description: 'Overspeed threshold, percent; the task stops when migration exceeds it.' }))),
+  is_need_consistency_check: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to run a consistency check.' }))),
+  need_migration_test: Type.Optional(Nullable(Type.Boolean({ description: 'Whether a migration drill is wanted.' }))),
 }, { description: 'Request body of CreateTask.' });
 export type CreateTaskBody = Static<typeof CreateTaskBody>;
 
 /** Response body of CreateTask. Used by CreateTask. */
 export const CreateTaskResponse = Type.Object({
-  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
+  id: Type.Optional(Nullable(Type.String({ description: 'Id of the new task.' }))),
 }, { description: 'Response body of CreateTask.' });
 export type CreateTaskResponse = Static<typeof CreateTaskResponse>;
 
 /** Query parameters of ListTasks. Used by ListTasks. */
 export const ListTasksQuery = Type.Object({
-  state: Type.Optional(StringEnum(['READY', 'RUNNING', 'SYNCING', 'MIGRATE_SUCCESS', 'MIGRATE_FAIL', 'ABORTING', 'ABORT', 'DELETING', 'SYNC_F_ROLLBACKING', 'SYNC_F_ROLLBACK_SUCCESS', 'SYNC_SUCCESS', 'SYNC_FAIL', 'SKIPPING', 'RESETING'], { description: '@@ state' })),
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: '@@ name' })),
-  id: Type.Optional(Type.String({ minLength: 1, maxLength: 36, description: '@@ id' })),
-  source_server_id: Type.Optional(Type.String({ minLength: 1, maxLength: 36, description: '@@ source server id' })),
-  limit: Type.Optional(Int32({ minimum: 0, maximum: 200, default: 100, description: '@@ limit' })),
-  offset: Type.Optional(Int32({ minimum: 0, maximum: 65535, default: 0, description: '@@ offset' })),
-  enterprise_project_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: '@@ enterprise project id' })),
+  state: Type.Optional(StringEnum(['READY', 'RUNNING', 'SYNCING', 'MIGRATE_SUCCESS', 'MIGRATE_FAIL', 'ABORTING', 'ABORT', 'DELETING', 'SYNC_F_ROLLBACKING', 'SYNC_F_ROLLBACK_SUCCESS', 'SYNC_SUCCESS', 'SYNC_FAIL', 'SKIPPING', 'RESETING'], { description: 'Only tasks in this state.' })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Only tasks with this name.' })),
+  id: Type.Optional(Type.String({ minLength: 1, maxLength: 36, description: 'Only the task with this id.' })),
+  source_server_id: Type.Optional(Type.String({ minLength: 1, maxLength: 36, description: 'Only tasks of this source server.' })),
+  limit: Type.Optional(Int32({ minimum: 0, maximum: 200, default: 100, description: 'Number of tasks per page (0-200); 100 by default.' })),
+  offset: Type.Optional(Int32({ minimum: 0, maximum: 65535, default: 0, description: 'Number of records to skip; 0 by default.' })),
+  enterprise_project_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Only tasks of this enterprise project.' })),
 }, { description: 'Query parameters of ListTasks.' });
 export type ListTasksQuery = Static<typeof ListTasksQuery>;
 
@@ -1052,102 +1052,102 @@ export const ListTasksHeaders = Type.Object({
 }, { description: 'Request headers of ListTasks.' });
 export type ListTasksHeaders = Static<typeof ListTasksHeaders>;
 
-/** @@ SubTaskAssociatedWithTask Used by ListTasks. */
+/** One step of a listed task. Used by ListTasks. */
 export const SubTaskAssociatedWithTask = Type.Object({
-  id: Type.Optional(Nullable(Int32({ description: '@@ id' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  progress: Type.Optional(Nullable(Int32({ description: '@@ progress' }))),
-  start_date: Type.Optional(Nullable(Int64({ description: '@@ start date' }))),
-  end_date: Type.Optional(Nullable(Int64({ description: '@@ end date' }))),
-  process_trace: Type.Optional(Nullable(Type.String({ description: '@@ process trace' }))),
-}, { description: '@@ SubTaskAssociatedWithTask' });
+  id: Type.Optional(Nullable(Int32({ description: 'Subtask id.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Subtask name.' }))),
+  progress: Type.Optional(Nullable(Int32({ description: 'Progress, percent (0-100).' }))),
+  start_date: Type.Optional(Nullable(Int64({ description: 'Start time, epoch ms.' }))),
+  end_date: Type.Optional(Nullable(Int64({ description: 'End time, epoch ms; empty while not finished.' }))),
+  process_trace: Type.Optional(Nullable(Type.String({ description: 'Detailed trace of the migration or sync step.' }))),
+}, { description: 'One step of a listed task.' });
 export type SubTaskAssociatedWithTask = Static<typeof SubTaskAssociatedWithTask>;
 
-/** @@ SourceServerAssociatedWithTask Used by ListTasks. */
+/** The source server of a listed task. Used by ListTasks. */
 export const SourceServerAssociatedWithTask = Type.Object({
-  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
-  ip: Nullable(Type.String({ description: '@@ ip' })),
-  name: Nullable(Type.String({ description: '@@ name' })),
-  os_type: Nullable(Type.String({ description: '@@ os type' })),
-  os_version: Type.Optional(Nullable(Type.String({ description: '@@ os version' }))),
-  oem_system: Type.Optional(Nullable(Type.Boolean({ description: '@@ oem system' }))),
-  state: Type.Optional(Nullable(Type.String({ description: '@@ state' }))),
-}, { description: '@@ SourceServerAssociatedWithTask' });
+  id: Type.Optional(Nullable(Type.String({ description: 'Source server id in SMS.' }))),
+  ip: Nullable(Type.String({ description: 'IP address.' })),
+  name: Nullable(Type.String({ description: 'Source server name.' })),
+  os_type: Nullable(Type.String({ description: 'Operating system family: WINDOWS or LINUX.' })),
+  os_version: Type.Optional(Nullable(Type.String({ description: 'Operating system version.' }))),
+  oem_system: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the OS is an OEM edition (Windows).' }))),
+  state: Type.Optional(Nullable(Type.String({ description: 'Source server state.' }))),
+}, { description: 'The source server of a listed task.' });
 export type SourceServerAssociatedWithTask = Static<typeof SourceServerAssociatedWithTask>;
 
-/** @@ TargetServerAssociatedWithTask Used by ListTasks. */
+/** The target server of a listed task. Used by ListTasks. */
 export const TargetServerAssociatedWithTask = Type.Object({
-  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
-  vm_id: Type.Optional(Nullable(Type.String({ description: '@@ vm id' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  ip: Type.Optional(Nullable(Type.String({ description: '@@ ip' }))),
-  os_type: Type.Optional(Nullable(Type.String({ description: '@@ os type' }))),
-  os_version: Type.Optional(Nullable(Type.String({ description: '@@ os version' }))),
-}, { description: '@@ TargetServerAssociatedWithTask' });
+  id: Type.Optional(Nullable(Type.String({ description: 'Target server id in SMS.' }))),
+  vm_id: Type.Optional(Nullable(Type.String({ description: 'Id of the target virtual machine.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Target server name.' }))),
+  ip: Type.Optional(Nullable(Type.String({ description: 'Target server IP.' }))),
+  os_type: Type.Optional(Nullable(Type.String({ description: 'Operating system family: WINDOWS or LINUX.' }))),
+  os_version: Type.Optional(Nullable(Type.String({ description: 'Operating system version.' }))),
+}, { description: 'The target server of a listed task.' });
 export type TargetServerAssociatedWithTask = Static<typeof TargetServerAssociatedWithTask>;
 
-/** @@ CloneServerBrief Used by ListTasks. */
+/** Id and name of the clone server of a listed task. Used by ListTasks. */
 export const CloneServerBrief = Type.Object({
-  vm_id: Type.Optional(Nullable(Type.String({ description: '@@ vm id' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-}, { description: '@@ CloneServerBrief' });
+  vm_id: Type.Optional(Nullable(Type.String({ description: 'Clone server id.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Clone server name.' }))),
+}, { description: 'Id and name of the clone server of a listed task.' });
 export type CloneServerBrief = Static<typeof CloneServerBrief>;
 
-/** @@ ConfigBody Used by ListTasks, ShowConfigSetting. */
+/** An advanced configuration item of a task. Used by ListTasks, ShowConfigSetting. */
 export const ConfigBody = Type.Object({
-  config_key: Nullable(Type.String({ description: '@@ config key' })),
-  config_value: Nullable(Type.String({ description: '@@ config value' })),
-  config_status: Type.Optional(Nullable(Type.String({ description: '@@ config status' }))),
-}, { description: '@@ ConfigBody' });
+  config_key: Nullable(Type.String({ description: 'Configuration item, e.g. MIGRATE_EXCLUDE_DIR, SYNC_EXCLUDE_DIR, LINUX_CPU_LIMIT or NUM_PROCESS_MIGRATE.' })),
+  config_value: Nullable(Type.String({ description: 'Value of the item; stored as is and parsed by the agent.' })),
+  config_status: Type.Optional(Nullable(Type.String({ description: 'Reserved field for the item state.' }))),
+}, { description: 'An advanced configuration item of a task.' });
 export type ConfigBody = Static<typeof ConfigBody>;
 
-/** @@ TasksResponseBody Used by ListTasks. */
+/** A migration task in a list. Used by ListTasks. */
 export const TasksResponseBody = Type.Object({
-  id: Type.Optional(Nullable(Type.String({ description: '@@ id' }))),
-  name: Type.Optional(Nullable(Type.String({ description: '@@ name' }))),
-  type: Type.Optional(Nullable(Type.String({ description: '@@ type' }))),
-  os_type: Type.Optional(Nullable(Type.String({ description: '@@ os type' }))),
-  state: Type.Optional(Nullable(Type.String({ description: '@@ state' }))),
-  estimate_complete_time: Type.Optional(Nullable(Int64({ description: '@@ estimate complete time' }))),
-  create_date: Type.Optional(Nullable(Int64({ description: '@@ create date' }))),
-  priority: Type.Optional(Nullable(Int32({ description: '@@ priority' }))),
-  speed_limit: Type.Optional(Nullable(Int32({ description: '@@ speed limit' }))),
-  migrate_speed: Type.Optional(Nullable(Double({ description: '@@ migrate speed' }))),
-  compress_rate: Type.Optional(Nullable(Double({ description: '@@ compress rate' }))),
-  start_target_server: Type.Optional(Nullable(Type.Boolean({ description: '@@ start target server' }))),
-  error_json: Type.Optional(Nullable(Type.String({ description: '@@ error json' }))),
-  total_time: Type.Optional(Nullable(Int64({ description: '@@ total time' }))),
-  migration_ip: Type.Optional(Nullable(Type.String({ description: '@@ migration ip' }))),
-  sub_tasks: Type.Optional(Nullable(Type.Array(SubTaskAssociatedWithTask, { description: '@@ sub tasks' }))),
+  id: Type.Optional(Nullable(Type.String({ description: 'Task id.' }))),
+  name: Type.Optional(Nullable(Type.String({ description: 'Task name, chosen by the user.' }))),
+  type: Type.Optional(Nullable(Type.String({ description: 'Migration type: MIGRATE_FILE (file level) or MIGRATE_BLOCK (block level).' }))),
+  os_type: Type.Optional(Nullable(Type.String({ description: 'Operating system family: WINDOWS or LINUX.' }))),
+  state: Type.Optional(Nullable(Type.String({ description: 'Task state.' }))),
+  estimate_complete_time: Type.Optional(Nullable(Int64({ description: 'Estimated completion time, epoch ms.' }))),
+  create_date: Type.Optional(Nullable(Int64({ description: 'Creation time, epoch ms.' }))),
+  priority: Type.Optional(Nullable(Int32({ description: 'Process priority: 0 low, 1 standard, 2 high.' }))),
+  speed_limit: Type.Optional(Nullable(Int32({ description: 'Migration speed limit, Mbit/s.' }))),
+  migrate_speed: Type.Optional(Nullable(Double({ description: 'Migration speed, Mbit/s.' }))),
+  compress_rate: Type.Optional(Nullable(Double({ description: 'Compression rate.' }))),
+  start_target_server: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to start the target server when migration ends (false: leave it stopped).' }))),
+  error_json: Type.Optional(Nullable(Type.String({ description: 'Error details.' }))),
+  total_time: Type.Optional(Nullable(Int64({ description: 'Total time the task took.' }))),
+  migration_ip: Type.Optional(Nullable(Type.String({ description: 'Target server IP used for migration: an EIP over the internet, a private IP over a direct link.' }))),
+  sub_tasks: Type.Optional(Nullable(Type.Array(SubTaskAssociatedWithTask, { description: 'Subtasks.' }))),
   source_server: Type.Optional(Nullable(SourceServerAssociatedWithTask)),
-  enterprise_project_id: Type.Optional(Nullable(Type.String({ description: '@@ enterprise project id' }))),
+  enterprise_project_id: Type.Optional(Nullable(Type.String({ description: 'Enterprise project id.' }))),
   target_server: Type.Optional(Nullable(TargetServerAssociatedWithTask)),
-  log_collect_status: Type.Optional(Nullable(Type.String({ description: '@@ log collect status' }))),
+  log_collect_status: Type.Optional(Nullable(Type.String({ description: 'Log collection state: INIT, UPLOADING, UPLOAD_FAIL or UPLOADED.' }))),
   clone_server: Type.Optional(Nullable(CloneServerBrief)),
-  syncing: Type.Optional(Nullable(Type.Boolean({ description: '@@ syncing' }))),
+  syncing: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to keep syncing after replication.' }))),
   network_check_info: Type.Optional(Nullable(NetworkCheckInfoRequestBody)),
-  special_config: Type.Optional(Nullable(Type.Array(ConfigBody, { description: '@@ special config' }))),
-  total_cpu_usage: Type.Optional(Nullable(Double({ description: '@@ total cpu usage' }))),
-  agent_cpu_usage: Type.Optional(Nullable(Double({ description: '@@ agent cpu usage' }))),
-  total_mem_usage: Type.Optional(Nullable(Double({ description: '@@ total mem usage' }))),
-  agent_mem_usage: Type.Optional(Nullable(Double({ description: '@@ agent mem usage' }))),
-  total_disk_io: Type.Optional(Nullable(Double({ description: '@@ total disk io' }))),
-  agent_disk_io: Type.Optional(Nullable(Double({ description: '@@ agent disk io' }))),
-  need_migration_test: Type.Optional(Nullable(Type.Boolean({ description: '@@ need migration test' }))),
-  subtask_info: Type.Optional(Nullable(Type.String({ description: '@@ subtask info' }))),
-}, { description: '@@ TasksResponseBody' });
+  special_config: Type.Optional(Nullable(Type.Array(ConfigBody, { description: 'Advanced configuration items of the task.' }))),
+  total_cpu_usage: Type.Optional(Nullable(Double({ description: 'Host CPU usage, percent.' }))),
+  agent_cpu_usage: Type.Optional(Nullable(Double({ description: 'Agent CPU usage, percent.' }))),
+  total_mem_usage: Type.Optional(Nullable(Double({ description: 'Host memory use, MB.' }))),
+  agent_mem_usage: Type.Optional(Nullable(Double({ description: 'Agent memory use, MB.' }))),
+  total_disk_io: Type.Optional(Nullable(Double({ description: 'Host disk I/O, Mbit/s.' }))),
+  agent_disk_io: Type.Optional(Nullable(Double({ description: 'Agent disk I/O, Mbit/s.' }))),
+  need_migration_test: Type.Optional(Nullable(Type.Boolean({ description: 'Whether a migration drill is wanted.' }))),
+  subtask_info: Type.Optional(Nullable(Type.String({ description: 'Current subtask and its progress.' }))),
+}, { description: 'A migration task in a list.' });
 export type TasksResponseBody = Static<typeof TasksResponseBody>;
 
 /** Response body of ListTasks. Used by ListTasks. */
 export const ListTasksResponse = Type.Object({
-  count: Type.Optional(Nullable(Int32({ description: '@@ count' }))),
-  tasks: Type.Optional(Nullable(Type.Array(TasksResponseBody, { description: '@@ tasks' }))),
+  count: Type.Optional(Nullable(Int32({ description: 'Total number of matching tasks, regardless of paging.' }))),
+  tasks: Type.Optional(Nullable(Type.Array(TasksResponseBody, { description: 'The tasks.' }))),
 }, { description: 'Response body of ListTasks.' });
 export type ListTasksResponse = Static<typeof ListTasksResponse>;
 
 /** Path parameters of DeleteTask. Used by DeleteTask. */
 export const DeleteTaskParams = Type.Object({
-  task_id: Type.String({ description: '@@ task id' }),
+  task_id: Type.String({ description: 'Id of the migration task to delete.' }),
 }, { description: 'Path parameters of DeleteTask.' });
 export type DeleteTaskParams = Static<typeof DeleteTaskParams>;
 
@@ -1169,7 +1169,7 @@ export type DeleteTasksHeaders = Static<typeof DeleteTasksHeaders>;
 
 /** Request body of DeleteTasks. Used by DeleteTasks. */
 export const DeleteTasksBody = Type.Object({
-  ids: Type.Array(Type.String({ minLength: 1, maxLength: 36 }), { minItems: 1, maxItems: 50, description: '@@ ids' }),
+  ids: Type.Array(Type.String({ minLength: 1, maxLength: 36 }), { minItems: 1, maxItems: 50, description: 'Ids of the tasks to delete (1 to 50).' }),
 }, { description: 'Request body of DeleteTasks.' });
 export type DeleteTasksBody = Static<typeof DeleteTasksBody>;
 
@@ -1179,7 +1179,7 @@ export type DeleteTasksResponse = Static<typeof DeleteTasksResponse>;
 
 /** Path parameters of UpdateTaskStatus. Used by UpdateTaskStatus. */
 export const UpdateTaskStatusParams = Type.Object({
-  task_id: Type.String({ description: '@@ task id' }),
+  task_id: Type.String({ description: 'Migration task id.' }),
 }, { description: 'Path parameters of UpdateTaskStatus.' });
 export type UpdateTaskStatusParams = Static<typeof UpdateTaskStatusParams>;
 
@@ -1191,10 +1191,10 @@ export type UpdateTaskStatusHeaders = Static<typeof UpdateTaskStatusHeaders>;
 
 /** Request body of UpdateTaskStatus. Used by UpdateTaskStatus. */
 export const UpdateTaskStatusBody = Type.Object({
-  operation: StringEnum(['start', 'stop', 'restart', 'test', 'cutover', 'clone_test', 'network_check', 'skip', 'clear', 'migration_test', 'error_for_overspeed', 'collect_log', 'sync_failed_rollback'], { description: '@@ operation' }),
-  template_id: Type.Optional(Nullable(Type.String({ description: '@@ template id' }))),
-  switch_hce: Type.Optional(Nullable(Type.Boolean({ description: '@@ switch hce' }))),
-  is_need_consistency_check: Type.Optional(Nullable(Type.Boolean({ description: '@@ is need consistency check' }))),
+  operation: StringEnum(['start', 'stop', 'restart', 'test', 'cutover', 'clone_test', 'network_check', 'skip', 'clear', 'migration_test', 'error_for_overspeed', 'collect_log', 'sync_failed_rollback'], { description: 'Action to perform, e.g. start, stop, restart, cutover, migration_test, network_check, skip or clear.' }),
+  template_id: Type.Optional(Nullable(Type.String({ description: 'Template id.' }))),
+  switch_hce: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to switch the target to HCE (Linux tasks only).' }))),
+  is_need_consistency_check: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to run a consistency check.' }))),
 }, { description: 'Request body of UpdateTaskStatus.' });
 export type UpdateTaskStatusBody = Static<typeof UpdateTaskStatusBody>;
 
@@ -1204,7 +1204,7 @@ export type UpdateTaskStatusResponse = Static<typeof UpdateTaskStatusResponse>;
 
 /** Path parameters of ShowsSpeedLimits. Used by ShowsSpeedLimits. */
 export const ShowsSpeedLimitsParams = Type.Object({
-  task_id: Type.String({ description: '@@ task id' }),
+  task_id: Type.String({ description: 'Migration task id.' }),
 }, { description: 'Path parameters of ShowsSpeedLimits.' });
 export type ShowsSpeedLimitsParams = Static<typeof ShowsSpeedLimitsParams>;
 
@@ -1214,24 +1214,24 @@ export const ShowsSpeedLimitsHeaders = Type.Object({
 }, { description: 'Request headers of ShowsSpeedLimits.' });
 export type ShowsSpeedLimitsHeaders = Static<typeof ShowsSpeedLimitsHeaders>;
 
-/** @@ SpeedLimitlJson Used by ShowsSpeedLimits. */
+/** A speed limit for one time-of-day period. Used by ShowsSpeedLimits. */
 export const SpeedLimitlJson = Type.Object({
-  start: Nullable(Type.String({ description: '@@ start' })),
-  end: Nullable(Type.String({ description: '@@ end' })),
-  speed: Type.Optional(Nullable(Int32({ description: '@@ speed' }))),
-  over_speed_threshold: Type.Optional(Nullable(Double({ description: '@@ over speed threshold' }))),
-}, { description: '@@ SpeedLimitlJson' });
+  start: Nullable(Type.String({ description: 'Period start, HH:MM.' })),
+  end: Nullable(Type.String({ description: 'Period end, HH:MM.' })),
+  speed: Type.Optional(Nullable(Int32({ description: 'Speed limit for the period, Mbit/s (0-1000).' }))),
+  over_speed_threshold: Type.Optional(Nullable(Double({ description: 'Overspeed threshold, percent; the task stops when migration exceeds it.' }))),
+}, { description: 'A speed limit for one time-of-day period.' });
 export type SpeedLimitlJson = Static<typeof SpeedLimitlJson>;
 
 /** Response body of ShowsSpeedLimits. Used by ShowsSpeedLimits. */
 export const ShowsSpeedLimitsResponse = Type.Object({
-  speed_limit: Type.Optional(Nullable(Type.Array(SpeedLimitlJson, { description: '@@ speed limit' }))),
+  speed_limit: Type.Optional(Nullable(Type.Array(SpeedLimitlJson, { description: 'Speed limits by time of day.' }))),
 }, { description: 'Response body of ShowsSpeedLimits.' });
 export type ShowsSpeedLimitsResponse = Static<typeof ShowsSpeedLimitsResponse>;
 
 /** Path parameters of UpdateSpeed. Used by UpdateSpeed. */
 export const UpdateSpeedParams = Type.Object({
-  task_id: Type.String({ description: '@@ task id' }),
+  task_id: Type.String({ description: 'Migration task id.' }),
 }, { description: 'Path parameters of UpdateSpeed.' });
 export type UpdateSpeedParams = Static<typeof UpdateSpeedParams>;
 
@@ -1241,18 +1241,18 @@ export const UpdateSpeedHeaders = Type.Object({
 }, { description: 'Request headers of UpdateSpeed.' });
 export type UpdateSpeedHeaders = Static<typeof UpdateSpeedHeaders>;
 
-/** @@ SpeedLimitlJsonInput Used by UpdateSpeed. */
+/** A speed limit for one time-of-day period, as UpdateSpeed sends it. Used by UpdateSpeed. */
 export const SpeedLimitlJsonInput = Type.Object({
-  start: Type.String({ pattern: '^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$', description: '@@ start' }),
-  end: Type.String({ pattern: '^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$', description: '@@ end' }),
-  speed: Type.Optional(Nullable(Int32({ minimum: 0, maximum: 1000, description: '@@ speed' }))),
-  over_speed_threshold: Type.Optional(Nullable(Double({ minimum: 0, description: '@@ over speed threshold' }))),
-}, { description: '@@ SpeedLimitlJsonInput' });
+  start: Type.String({ pattern: '^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$', description: 'Period start, HH:MM (00:00 to 24:00).' }),
+  end: Type.String({ pattern: '^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$', description: 'Period end, HH:MM (00:00 to 24:00).' }),
+  speed: Type.Optional(Nullable(Int32({ minimum: 0, maximum: 1000, description: 'Speed limit for the period, Mbit/s (0-1000).' }))),
+  over_speed_threshold: Type.Optional(Nullable(Double({ minimum: 0, description: 'Overspeed threshold, percent; the task stops when migration exceeds it.' }))),
+}, { description: 'A speed limit for one time-of-day period, as UpdateSpeed sends it.' });
 export type SpeedLimitlJsonInput = Static<typeof SpeedLimitlJsonInput>;
 
 /** Request body of UpdateSpeed. Used by UpdateSpeed. */
 export const UpdateSpeedBody = Type.Object({
-  speed_limit: Type.Array(SpeedLimitlJsonInput, { minItems: 0, maxItems: 5, description: '@@ speed limit' }),
+  speed_limit: Type.Array(SpeedLimitlJsonInput, { minItems: 0, maxItems: 5, description: 'Speed limits by time of day (at most 5).' }),
 }, { description: 'Request body of UpdateSpeed.' });
 export type UpdateSpeedBody = Static<typeof UpdateSpeedBody>;
 
@@ -1262,13 +1262,13 @@ export type UpdateSpeedResponse = Static<typeof UpdateSpeedResponse>;
 
 /** Path parameters of ShowConfigSetting. Used by ShowConfigSetting. */
 export const ShowConfigSettingParams = Type.Object({
-  task_id: Type.String({ description: '@@ task id' }),
+  task_id: Type.String({ description: 'Migration task id.' }),
 }, { description: 'Path parameters of ShowConfigSetting.' });
 export type ShowConfigSettingParams = Static<typeof ShowConfigSettingParams>;
 
 /** Query parameters of ShowConfigSetting. Used by ShowConfigSetting. */
 export const ShowConfigSettingQuery = Type.Object({
-  config_key: Type.Optional(Type.String({ description: '@@ config key' })),
+  config_key: Type.Optional(Type.String({ description: 'Only this configuration item.' })),
 }, { description: 'Query parameters of ShowConfigSetting.' });
 export type ShowConfigSettingQuery = Static<typeof ShowConfigSettingQuery>;
 
@@ -1280,15 +1280,15 @@ export type ShowConfigSettingHeaders = Static<typeof ShowConfigSettingHeaders>;
 
 /** Response body of ShowConfigSetting. Used by ShowConfigSetting. */
 export const ShowConfigSettingResponse = Type.Object({
-  task_id: Type.Optional(Nullable(Type.String({ description: '@@ task id' }))),
-  migrate_type: Type.Optional(Nullable(Type.String({ description: '@@ migrate type' }))),
-  configurations: Type.Optional(Nullable(Type.Array(ConfigBody, { description: '@@ configurations' }))),
+  task_id: Type.Optional(Nullable(Type.String({ description: 'Task id.' }))),
+  migrate_type: Type.Optional(Nullable(Type.String({ description: 'Migration type: WINDOWS_MIGRATE_BLOCK, LINUX_MIGRATE_FILE or LINUX_MIGRATE_BLOCK.' }))),
+  configurations: Type.Optional(Nullable(Type.Array(ConfigBody, { description: 'Configuration items and their values.' }))),
 }, { description: 'Response body of ShowConfigSetting.' });
 export type ShowConfigSettingResponse = Static<typeof ShowConfigSettingResponse>;
 
 /** Path parameters of UploadSpecialConfigurationSetting. Used by UploadSpecialConfigurationSetting. */
 export const UploadSpecialConfigurationSettingParams = Type.Object({
-  task_id: Type.String({ description: '@@ task id' }),
+  task_id: Type.String({ description: 'Migration task id.' }),
 }, { description: 'Path parameters of UploadSpecialConfigurationSetting.' });
 export type UploadSpecialConfigurationSettingParams = Static<typeof UploadSpecialConfigurationSettingParams>;
 
@@ -1298,17 +1298,17 @@ export const UploadSpecialConfigurationSettingHeaders = Type.Object({
 }, { description: 'Request headers of UploadSpecialConfigurationSetting.' });
 export type UploadSpecialConfigurationSettingHeaders = Static<typeof UploadSpecialConfigurationSettingHeaders>;
 
-/** @@ ConfigBodyInput Used by UploadSpecialConfigurationSetting. */
+/** An advanced configuration item, as a request sends it. Used by UploadSpecialConfigurationSetting. */
 export const ConfigBodyInput = Type.Object({
-  config_key: Type.String({ description: '@@ config key' }),
-  config_value: Type.String({ description: '@@ config value' }),
-  config_status: Type.Optional(Nullable(Type.String({ description: '@@ config status' }))),
-}, { description: '@@ ConfigBodyInput' });
+  config_key: Type.String({ description: 'Configuration item, e.g. MIGRATE_EXCLUDE_DIR, SYNC_EXCLUDE_DIR, LINUX_CPU_LIMIT or NUM_PROCESS_MIGRATE.' }),
+  config_value: Type.String({ description: 'Value of the item; stored as is and parsed by the agent.' }),
+  config_status: Type.Optional(Nullable(Type.String({ description: 'Reserved field for the item state.' }))),
+}, { description: 'An advanced configuration item, as a request sends it.' });
 export type ConfigBodyInput = Static<typeof ConfigBodyInput>;
 
 /** Request body of UploadSpecialConfigurationSetting. Used by UploadSpecialConfigurationSetting. */
 export const UploadSpecialConfigurationSettingBody = Type.Object({
-  configurations: Type.Array(ConfigBodyInput, { minItems: 1, maxItems: 50, description: '@@ configurations' }),
+  configurations: Type.Array(ConfigBodyInput, { minItems: 1, maxItems: 50, description: 'Configuration items to set (1 to 50).' }),
 }, { description: 'Request body of UploadSpecialConfigurationSetting.' });
 export type UploadSpecialConfigurationSettingBody = Static<typeof UploadSpecialConfigurationSettingBody>;
 
@@ -1318,7 +1318,7 @@ export type UploadSpecialConfigurationSettingResponse = Static<typeof UploadSpec
 
 /** Path parameters of UpdateNetworkCheckInfo. Used by UpdateNetworkCheckInfo. */
 export const UpdateNetworkCheckInfoParams = Type.Object({
-  task_id: Type.String({ description: '@@ task id' }),
+  task_id: Type.String({ description: 'Migration task id.' }),
 }, { description: 'Path parameters of UpdateNetworkCheckInfo.' });
 export type UpdateNetworkCheckInfoParams = Static<typeof UpdateNetworkCheckInfoParams>;
 
@@ -1330,27 +1330,27 @@ export type UpdateNetworkCheckInfoHeaders = Static<typeof UpdateNetworkCheckInfo
 
 /** Request body of UpdateNetworkCheckInfo. Used by UpdateNetworkCheckInfo. */
 export const UpdateNetworkCheckInfoBody = Type.Object({
-  domain_connectivity: Type.Optional(Nullable(Type.Boolean({ description: '@@ domain connectivity' }))),
-  destination_connectivity: Type.Optional(Nullable(Type.Boolean({ description: '@@ destination connectivity' }))),
-  network_delay: Double({ description: '@@ network delay' }),
-  network_jitter: Double({ description: '@@ network jitter' }),
-  migration_speed: Double({ description: '@@ migration speed' }),
-  loss_percentage: Double({ description: '@@ loss percentage' }),
-  cpu_usage: Double({ description: '@@ cpu usage' }),
-  mem_usage: Double({ description: '@@ mem usage' }),
-  evaluation_result: Type.String({ description: '@@ evaluation result' }),
+  domain_connectivity: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the SMS domain is reachable.' }))),
+  destination_connectivity: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the target is reachable.' }))),
+  network_delay: Double({ description: 'Network latency, milliseconds.' }),
+  network_jitter: Double({ description: 'Network jitter, milliseconds.' }),
+  migration_speed: Double({ description: 'Bandwidth, Mbit/s.' }),
+  loss_percentage: Double({ description: 'Packet loss, percent.' }),
+  cpu_usage: Double({ description: 'CPU usage, percent.' }),
+  mem_usage: Double({ description: 'Memory usage, percent.' }),
+  evaluation_result: Type.String({ description: 'Overall evaluation.' }),
 }, { description: 'Request body of UpdateNetworkCheckInfo.' });
 export type UpdateNetworkCheckInfoBody = Static<typeof UpdateNetworkCheckInfoBody>;
 
 /** Response body of UpdateNetworkCheckInfo. Used by UpdateNetworkCheckInfo. */
 export const UpdateNetworkCheckInfoResponse = Type.Object({
-  task_id: Type.Optional(Nullable(Type.String({ description: '@@ task id' }))),
+  task_id: Type.Optional(Nullable(Type.String({ description: 'Task id.' }))),
 }, { description: 'Response body of UpdateNetworkCheckInfo.' });
 export type UpdateNetworkCheckInfoResponse = Static<typeof UpdateNetworkCheckInfoResponse>;
 
 /** Path parameters of ShowPassphrase. Used by ShowPassphrase. */
 export const ShowPassphraseParams = Type.Object({
-  task_id: Type.String({ description: '@@ task id' }),
+  task_id: Type.String({ description: 'Migration task id.' }),
 }, { description: 'Path parameters of ShowPassphrase.' });
 export type ShowPassphraseParams = Static<typeof ShowPassphraseParams>;
 
@@ -1362,7 +1362,7 @@ export type ShowPassphraseHeaders = Static<typeof ShowPassphraseHeaders>;
 
 /** Response body of ShowPassphrase. Used by ShowPassphrase. */
 export const ShowPassphraseResponse = Type.Object({
-  task_id: Type.Optional(Nullable(Type.String({ description: '@@ task id' }))),
-  passphrase: Type.Optional(Nullable(Type.String({ description: '@@ passphrase' }))),
+  task_id: Type.Optional(Nullable(Type.String({ description: 'Task id.' }))),
+  passphrase: Type.Optional(Nullable(Type.String({ description: 'Passphrase of the certificate for the secure transfer channel.' }))),
 }, { description: 'Response body of ShowPassphrase.' });
 export type ShowPassphraseResponse = Static<typeof ShowPassphraseResponse>;
