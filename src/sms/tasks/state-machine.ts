@@ -152,12 +152,12 @@ export interface ActionContext {
  */
 export const GUARDS = {
   /** test, cutover, clone_test: SYNCING is continuous sync only for a syncing task (another's is an incremental sync). */
-  syncingTask: { label: 'syncing task', holds: (task: ActionContext) => task.syncing },
+  syncingTask: { label: 'the task syncs (syncing=true)', holds: (task: ActionContext) => task.syncing },
   /** migration_test: the task was created with need_migration_test=true. */
-  needMigrationTest: { label: 'need_migration_test', holds: (task: ActionContext) => task.needMigrationTest },
+  needMigrationTest: { label: 'need_migration_test is true', holds: (task: ActionContext) => task.needMigrationTest },
   /** skip: the consistency check is the subtask running. */
   checkingConsistency: {
-    label: 'CHECK_CONSISTENCY running',
+    label: 'CHECK_CONSISTENCY is the running subtask',
     holds: (task: ActionContext) => task.currentSubtask === 'CHECK_CONSISTENCY',
   },
 } as const satisfies Record<string, { label: string; holds: (task: ActionContext) => boolean }>;
