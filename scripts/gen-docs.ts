@@ -59,7 +59,7 @@ function actionsTable(): string[] {
     '`POST /v3/tasks/{task_id}/action` by task state: the state written (`A→B`: written as `A`, settling in `B` at',
     'once when no live agent must acknowledge), or the error code answered.',
     '',
-    ...guards.map((line) => `${line}  `),
+    ...guards.map((line) => `- ${line}`),
     '',
     ...table(header, rows),
     '',
