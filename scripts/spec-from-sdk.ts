@@ -1,4 +1,4 @@
-// npm run spec:sdk [sdk-dir]: writes spec/handwritten/<operation>.json for every operation of spec/operations.json
+// npm run spec:sdk [sdk-dir] [--check]: writes (or, with --check, compares with what is committed) spec/handwritten/<operation>.json for every operation of spec/operations.json
 // whose schemas are hand-written, reading the structure from the official Python SDK's models: the HTTP method and
 // path and where each parameter goes (sms_client.py), field names, types and which fields the model requires (a
 // required field is assigned unconditionally in the model's __init__). Facts the SDK does not hold as structure
@@ -15,7 +15,7 @@ import { loadSpec, type SpecField, type SpecFile, type SpecModel, type SpecOpera
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SPEC_DIR = join(root, 'spec');
-const DEFAULT_SDK_DIR = resolve(root, '..', 'shared', 'vendor', 'huaweicloud-sdk-python', 'huaweicloud-sdk-sms');
+export const DEFAULT_SDK_DIR = resolve(root, '..', 'shared', 'vendor', 'huaweicloud-sdk-python', 'huaweicloud-sdk-sms');
 const SDK_V3 = 'huaweicloudsdksms/v3';
 
 /** SDK `int` fields that hold int64 values (sizes in bytes, times in ms): by wire name. */
@@ -94,7 +94,9 @@ function readOperation(client: string, operationId: string): SdkOperation {
 
 /** The models the page-backed operations define, after policy and patches, by name with their role. */
 function pageModels(): Map<string, SharedModel> {
-  return moduleModels(loadSpec(SPEC_DIR, (e) => e.schemas === 'page')).models;
+  const spec = loadSpec(SPEC_DIR, (e) => e.schemas === 'page');
+  const pages = new Set(spec.operations.map((e) => e.operationId));
+  return moduleModels({ ...spec, patches: spec.patches.filter((p) => pages.has(p.operation)) }).models;
 }
 
 class Converter {
@@ -288,6 +290,8 @@ function keepHandFacts(previous: SpecFile | undefined, next: SpecOperation, oper
 
 export function main(argv: readonly string[]): number {
   const sdkDir = resolve(argv.find((a) => !a.startsWith('--')) ?? DEFAULT_SDK_DIR);
+  const check = argv.includes('--check');
+  let stale = 0;
   if (!existsSync(sdkDir)) {
     console.error(`spec:sdk: the Python SDK was not found at ${sdkDir}`);
     return 1;
@@ -314,8 +318,20 @@ export function main(argv: readonly string[]): number {
     const spec = converter.operation(entry.operationId, op);
     keepHandFacts(previous, spec, entry.operationId);
     const text = formatJson({ operations: { [entry.operationId]: spec } });
+    if (check) {
+      if (previous === undefined || readFileSync(file, 'utf8') !== text) {
+        console.error(`spec:sdk: ${entry.schemas} differs from what the SDK's models give`);
+        stale++;
+      }
+      continue;
+    }
     writeFileSync(file, text);
     console.log(`spec:sdk: wrote ${entry.schemas}`);
+  }
+  if (check) {
+    if (stale > 0) console.error('spec:sdk: run npm run spec:sdk and review the changes');
+    else console.log(`spec:sdk: ${sdkOps.length} hand specs match the SDK's models`);
+    return stale > 0 ? 1 : 0;
   }
   return 0;
 }

@@ -302,7 +302,21 @@ export const REGISTRY_HEADER = [
   '// The emulated operations as data, one entry each: how it is routed, documented and validated.',
 ].join('\n');
 
-function emitRegistry(entries: readonly OperationEntry[], operations: ReadonlyMap<string, SpecModel[]>): string {
+/** Where an operation's schemas come from, as the registry and the OpenAPI document say it. */
+function schemaSource(spec: Spec, entry: OperationEntry): string {
+  const found = spec.models.get(entry.operationId);
+  if (entry.schemas === 'page') {
+    const pages = (found?.pages ?? []).map((p) => p.file).join(', ');
+    return `doc pages (${pages})`;
+  }
+  return `hand spec spec/${entry.schemas} (${found?.source ?? 'no source'})`;
+}
+
+function emitRegistry(
+  spec: Spec,
+  entries: readonly OperationEntry[],
+  operations: ReadonlyMap<string, SpecModel[]>,
+): string {
   const imported = new Set<string>();
   const blocks = entries.map((entry) => {
     const schema = schemaOf(operations.get(entry.operationId) ?? []);
@@ -316,6 +330,7 @@ function emitRegistry(entries: readonly OperationEntry[], operations: ReadonlyMa
       `    resource: ${entry.resource === null ? 'null' : quote(entry.resource)},`,
       `    tag: ${quote(entry.tag)},`,
       `    summary: ${quote(entry.summary)},`,
+      `    schemaSource: ${quote(schemaSource(spec, entry))},`,
       '    schema: {',
       ...schema.map(([key, value]) => `      ${key}: ${value},`),
       '    },',
@@ -387,7 +402,7 @@ export function generate(spec: Spec): Map<string, string> {
   const emitter = new Emitter(spec.descriptions, new Set(module.keys()));
   const files = new Map<string, string>();
   files.set(MODULE_FILE, emitModule(module, emitter));
-  files.set(REGISTRY_FILE, emitRegistry(spec.operations, working));
+  files.set(REGISTRY_FILE, emitRegistry(spec, spec.operations, working));
   const unused = Object.keys(spec.descriptions).filter((key) => !emitter.used.has(key));
   if (unused.length > 0) {
     throw new GenerateError(`spec/descriptions.json: no model uses ${unused.sort().join(', ')}`);

@@ -21,11 +21,12 @@ export function route<O extends Operation>(
   schema: O['schema'];
   config: { operation: O['operationId']; resource: O['resource'] };
 } {
-  const { method, url, operationId, tag, summary, resource, schema } = operation;
+  const { method, url, operationId, tag, summary, resource, schema, schemaSource } = operation;
   const full: FastifySchema = {
     ...schema,
     operationId,
     summary,
+    description: `Schemas generated from ${schemaSource}.`,
     tags: [tag],
     security,
     response: { ...schema.response, ...errorResponses },

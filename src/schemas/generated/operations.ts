@@ -95,6 +95,7 @@ export const operations = {
     resource: 'task_id',
     tag: 'SMS v3 tasks',
     summary: 'Show a migration task',
+    schemaSource: 'doc pages (show-task.zh.txt)',
     schema: {
       params: ShowTaskParams,
       headers: ShowTaskHeaders,
@@ -109,6 +110,7 @@ export const operations = {
     resource: 'task_id',
     tag: 'SMS v3 tasks',
     summary: 'Update a migration task',
+    schemaSource: 'doc pages (update-task.zh.txt)',
     schema: {
       params: UpdateTaskParams,
       headers: UpdateTaskHeaders,
@@ -124,6 +126,7 @@ export const operations = {
     resource: 'task_id',
     tag: 'SMS v3 tasks',
     summary: 'Report migration progress and speed (called by the agent)',
+    schemaSource: 'doc pages (update-task-speed.zh.txt, update-task-speed.en.txt)',
     schema: {
       params: UpdateTaskSpeedParams,
       headers: UpdateTaskSpeedHeaders,
@@ -139,6 +142,7 @@ export const operations = {
     resource: null,
     tag: 'SMS v3 source servers',
     summary: 'Register a source server (called by the agent)',
+    schemaSource: 'hand spec spec/handwritten/register-server.json (sdk: huaweicloudsdksms/v3/sms_client.py register_server)',
     schema: {
       headers: RegisterServerHeaders,
       body: RegisterServerBody,
@@ -153,6 +157,7 @@ export const operations = {
     resource: null,
     tag: 'SMS v3 source servers',
     summary: 'List source servers',
+    schemaSource: 'hand spec spec/handwritten/list-servers.json (sdk: huaweicloudsdksms/v3/sms_client.py list_servers)',
     schema: {
       querystring: ListServersQuery,
       headers: ListServersHeaders,
@@ -167,6 +172,7 @@ export const operations = {
     resource: null,
     tag: 'SMS v3 source servers',
     summary: 'Count source servers per state',
+    schemaSource: 'hand spec spec/handwritten/show-overview.json (sdk: huaweicloudsdksms/v3/sms_client.py show_overview)',
     schema: {
       headers: ShowOverviewHeaders,
       response: { 200: ShowOverviewResponse },
@@ -180,6 +186,7 @@ export const operations = {
     resource: 'source_id',
     tag: 'SMS v3 source servers',
     summary: 'Show a source server',
+    schemaSource: 'hand spec spec/handwritten/show-server.json (sdk: huaweicloudsdksms/v3/sms_client.py show_server)',
     schema: {
       params: ShowServerParams,
       headers: ShowServerHeaders,
@@ -194,6 +201,7 @@ export const operations = {
     resource: 'source_id',
     tag: 'SMS v3 source servers',
     summary: 'Rename a source server, set its migration project or adjust its disks',
+    schemaSource: 'hand spec spec/handwritten/update-server-name.json (sdk: huaweicloudsdksms/v3/sms_client.py update_server_name)',
     schema: {
       params: UpdateServerNameParams,
       headers: UpdateServerNameHeaders,
@@ -209,6 +217,7 @@ export const operations = {
     resource: 'source_id',
     tag: 'SMS v3 source servers',
     summary: 'Set a source server\'s state and migration cycle',
+    schemaSource: 'hand spec spec/handwritten/update-copy-state.json (sdk: huaweicloudsdksms/v3/sms_client.py update_copy_state)',
     schema: {
       params: UpdateCopyStateParams,
       headers: UpdateCopyStateHeaders,
@@ -224,6 +233,7 @@ export const operations = {
     resource: 'source_id',
     tag: 'SMS v3 source servers',
     summary: 'Replace a source server\'s disk information',
+    schemaSource: 'hand spec spec/handwritten/update-disk-info.json (sdk: huaweicloudsdksms/v3/sms_client.py update_disk_info)',
     schema: {
       params: UpdateDiskInfoParams,
       headers: UpdateDiskInfoHeaders,
@@ -239,6 +249,7 @@ export const operations = {
     resource: 'source_id',
     tag: 'SMS v3 source servers',
     summary: 'Delete a source server',
+    schemaSource: 'hand spec spec/handwritten/delete-server.json (sdk: huaweicloudsdksms/v3/sms_client.py delete_server)',
     schema: {
       params: DeleteServerParams,
       headers: DeleteServerHeaders,
@@ -253,6 +264,7 @@ export const operations = {
     resource: null,
     tag: 'SMS v3 source servers',
     summary: 'Delete source servers in bulk',
+    schemaSource: 'hand spec spec/handwritten/delete-servers.json (sdk: huaweicloudsdksms/v3/sms_client.py delete_servers)',
     schema: {
       headers: DeleteServersHeaders,
       body: DeleteServersBody,
@@ -267,6 +279,7 @@ export const operations = {
     resource: null,
     tag: 'SMS v3 source servers',
     summary: 'List source servers whose checks or task failed',
+    schemaSource: 'hand spec spec/handwritten/list-error-servers.json (sdk: huaweicloudsdksms/v3/sms_client.py list_error_servers)',
     schema: {
       querystring: ListErrorServersQuery,
       headers: ListErrorServersHeaders,
@@ -281,6 +294,7 @@ export const operations = {
     resource: null,
     tag: 'SMS v3 tasks',
     summary: 'Create a migration task',
+    schemaSource: 'hand spec spec/handwritten/create-task.json (sdk: huaweicloudsdksms/v3/sms_client.py create_task)',
     schema: {
       headers: CreateTaskHeaders,
       body: CreateTaskBody,
@@ -295,6 +309,7 @@ export const operations = {
     resource: null,
     tag: 'SMS v3 tasks',
     summary: 'List migration tasks',
+    schemaSource: 'hand spec spec/handwritten/list-tasks.json (sdk: huaweicloudsdksms/v3/sms_client.py list_tasks)',
     schema: {
       querystring: ListTasksQuery,
       headers: ListTasksHeaders,
@@ -309,6 +324,7 @@ export const operations = {
     resource: 'task_id',
     tag: 'SMS v3 tasks',
     summary: 'Delete a migration task',
+    schemaSource: 'hand spec spec/handwritten/delete-task.json (sdk: huaweicloudsdksms/v3/sms_client.py delete_task)',
     schema: {
       params: DeleteTaskParams,
       headers: DeleteTaskHeaders,
@@ -323,6 +339,7 @@ export const operations = {
     resource: null,
     tag: 'SMS v3 tasks',
     summary: 'Delete migration tasks in bulk',
+    schemaSource: 'hand spec spec/handwritten/delete-tasks.json (sdk: huaweicloudsdksms/v3/sms_client.py delete_tasks)',
     schema: {
       headers: DeleteTasksHeaders,
       body: DeleteTasksBody,
@@ -337,6 +354,7 @@ export const operations = {
     resource: 'task_id',
     tag: 'SMS v3 tasks',
     summary: 'Start, stop, restart or otherwise act on a migration task',
+    schemaSource: 'hand spec spec/handwritten/update-task-status.json (sdk: huaweicloudsdksms/v3/sms_client.py update_task_status)',
     schema: {
       params: UpdateTaskStatusParams,
       headers: UpdateTaskStatusHeaders,
@@ -352,6 +370,7 @@ export const operations = {
     resource: 'task_id',
     tag: 'SMS v3 tasks',
     summary: 'Show a task\'s speed-limit rules',
+    schemaSource: 'hand spec spec/handwritten/shows-speed-limits.json (sdk: huaweicloudsdksms/v3/sms_client.py shows_speed_limits)',
     schema: {
       params: ShowsSpeedLimitsParams,
       headers: ShowsSpeedLimitsHeaders,
@@ -366,6 +385,7 @@ export const operations = {
     resource: 'task_id',
     tag: 'SMS v3 tasks',
     summary: 'Replace a task\'s speed-limit rules',
+    schemaSource: 'hand spec spec/handwritten/update-speed.json (sdk: huaweicloudsdksms/v3/sms_client.py update_speed)',
     schema: {
       params: UpdateSpeedParams,
       headers: UpdateSpeedHeaders,
@@ -381,6 +401,7 @@ export const operations = {
     resource: 'task_id',
     tag: 'SMS v3 tasks',
     summary: 'Show a task\'s configuration settings',
+    schemaSource: 'hand spec spec/handwritten/show-config-setting.json (sdk: huaweicloudsdksms/v3/sms_client.py show_config_setting)',
     schema: {
       params: ShowConfigSettingParams,
       querystring: ShowConfigSettingQuery,
@@ -396,6 +417,7 @@ export const operations = {
     resource: 'task_id',
     tag: 'SMS v3 tasks',
     summary: 'Set a task\'s configuration settings',
+    schemaSource: 'hand spec spec/handwritten/upload-special-configuration-setting.json (sdk: huaweicloudsdksms/v3/sms_client.py upload_special_configuration_setting)',
     schema: {
       params: UploadSpecialConfigurationSettingParams,
       headers: UploadSpecialConfigurationSettingHeaders,
@@ -411,6 +433,7 @@ export const operations = {
     resource: 'task_id',
     tag: 'SMS v3 tasks',
     summary: 'Report a task\'s network check results (called by the agent)',
+    schemaSource: 'hand spec spec/handwritten/update-network-check-info.json (sdk: huaweicloudsdksms/v3/sms_client.py update_network_check_info)',
     schema: {
       params: UpdateNetworkCheckInfoParams,
       headers: UpdateNetworkCheckInfoHeaders,
@@ -426,6 +449,7 @@ export const operations = {
     resource: 'task_id',
     tag: 'SMS v3 tasks',
     summary: 'Show a task\'s passphrase',
+    schemaSource: 'hand spec spec/handwritten/show-passphrase.json (sdk: huaweicloudsdksms/v3/sms_client.py show_passphrase)',
     schema: {
       params: ShowPassphraseParams,
       headers: ShowPassphraseHeaders,

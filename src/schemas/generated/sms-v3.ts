@@ -391,7 +391,7 @@ export type UpdateTaskSpeedHeaders = Static<typeof UpdateTaskSpeedHeaders>;
 
 /** A progress report from the migration agent. Used by UpdateTaskSpeed. */
 export const UpdateTaskSpeedBody = Type.Object({
-  subtask_name: StringEnum(['CREATE_CLOUD_SERVER', 'SSL_CONFIG', 'ATTACH_AGENT_IMAGE', 'DETTACH_AGENT_IMAGE', 'FORMAT_DISK_LINUX', 'FORMAT_DISK_LINUX_FILE', 'FORMAT_DISK_LINUX_BLOCK', 'FORMAT_DISK_WINDOWS', 'MIGRATE_LINUX_FILE', 'MIGRATE_LINUX_BLOCK', 'MIGRATE_WINDOWS_BLOCK', 'CLONE_VM', 'SYNC_LINUX_FILE', 'SYNC_LINUX_BLOCK', 'SYNC_WINDOWS_BLOCK', 'CONFIGURE_LINUX', 'CONFIGURE_LINUX_BLOCK', 'CONFIGURE_LINUX_FILE', 'CONFIGURE_WINDOWS'], { minLength: 0, maxLength: 255, description: 'Subtask the report is for.' }),
+  subtask_name: StringEnum(['CREATE_CLOUD_SERVER', 'SSL_CONFIG', 'ATTACH_AGENT_IMAGE', 'DETTACH_AGENT_IMAGE', 'FORMAT_DISK_LINUX', 'FORMAT_DISK_LINUX_FILE', 'FORMAT_DISK_LINUX_BLOCK', 'FORMAT_DISK_WINDOWS', 'MIGRATE_LINUX_FILE', 'MIGRATE_LINUX_BLOCK', 'MIGRATE_WINDOWS_BLOCK', 'CLONE_VM', 'SYNC_LINUX_FILE', 'SYNC_LINUX_BLOCK', 'SYNC_WINDOWS_BLOCK', 'CONFIGURE_LINUX', 'CONFIGURE_LINUX_BLOCK', 'CONFIGURE_LINUX_FILE', 'CONFIGURE_WINDOWS', 'CHECK_CONSISTENCY'], { minLength: 0, maxLength: 255, description: 'Subtask the report is for.' }),
   progress: Int32({ minimum: 0, maximum: 100, description: 'Progress of the subtask, percent (0-100).' }),
   replicatesize: Int64({ minimum: 0, maximum: INT64_MAX, description: 'Bytes replicated so far.' }),
   totalsize: Int64({ minimum: 0, maximum: INT64_MAX, description: 'Bytes to replicate in all.' }),
