@@ -1,10 +1,12 @@
 // npm run gen:docs: writes the task life-cycle tables into README.md, between the transitions markers, from the
-// tables the service runs on (src/sms/tasks/state-machine.ts, src/sms/tasks/plans.ts). `--check` exits 1 when the
-// README's block differs from what the tables give; `--readme <path>` names another file.
+// tables the service runs on (src/sms/tasks/state-machine.ts, src/sms/tasks/plans.ts), and the list of emulated
+// operations between the operations markers, from the registry (spec/operations.json through the generated
+// operations.ts). `--check` exits 1 when a block differs from what they give; `--readme <path>` names another file.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ERRORS } from '../src/lib/errors.js';
+import { operations } from '../src/schemas/generated/operations.js';
 import { FAMILIES, PLANS } from '../src/sms/tasks/plans.js';
 import {
   ACTIONS,
@@ -152,6 +154,45 @@ export function withBlock(readme: string, block: string): string {
   return `${readme.slice(0, at)}${section}\n${readme.slice(at)}`;
 }
 
+export const OPERATIONS_START = '<!-- operations:start -->';
+export const OPERATIONS_END = '<!-- operations:end -->';
+/** Where a README without the operations block gets it: right under this heading. */
+const OPERATIONS_UNDER = '## What the emulated operations do';
+
+/** The emulated operations, as the registry lists them, each with where its schemas come from. */
+export function renderOperations(): string {
+  const rows = Object.values(operations).map((op) => {
+    const from = op.schemaSource.startsWith('doc pages')
+      ? 'doc pages'
+      : `hand spec \`${op.schemaSource.split(' ')[2]}\``;
+    return [`${op.operationId}`, `\`${op.method} ${op.path}\``, op.summary, from];
+  });
+  return [
+    '',
+    `<!-- Generated from spec/operations.json by ${COMMAND}; do not edit by hand. -->`,
+    '',
+    `${rows.length} operations. Schemas come from the official doc pages where the folder of pages has them, else`,
+    "from a hand spec written by `npm run spec:sdk` from the official SDK's models (see [Schema generation](#schema-generation)).",
+    '',
+    ...table(['operation', 'method and path', 'what it does', 'schemas from'], rows),
+    '',
+    '',
+  ].join('\n');
+}
+
+/** `readme` with the operations block replaced, or added right under its section's heading. */
+export function withOperations(readme: string, block: string): string {
+  const start = readme.indexOf(OPERATIONS_START);
+  const end = readme.indexOf(OPERATIONS_END);
+  if (start !== -1 && end > start) {
+    return readme.slice(0, start + OPERATIONS_START.length) + block + readme.slice(end);
+  }
+  const at = readme.indexOf(`${OPERATIONS_UNDER}\n`);
+  if (at === -1) return readme;
+  const after = at + OPERATIONS_UNDER.length + 1;
+  return `${readme.slice(0, after)}\n${OPERATIONS_START}${block}${OPERATIONS_END}\n${readme.slice(after)}`;
+}
+
 export interface Options {
   readonly log: (line: string) => void;
   readonly error: (line: string) => void;
@@ -167,10 +208,10 @@ export function main(argv: readonly string[], options: Partial<Options> = {}): n
     return 2;
   }
   const readme = readFileSync(path, 'utf8');
-  const expected = withBlock(readme, renderBlock());
+  const expected = withOperations(withBlock(readme, renderBlock()), renderOperations());
   if (argv.includes('--check')) {
     if (expected !== readme) {
-      error(`gen:docs: the task life-cycle block of ${path} is out of date; run ${COMMAND}`);
+      error(`gen:docs: the generated blocks of ${path} are out of date; run ${COMMAND}`);
       return 1;
     }
     log(`gen:docs: ${path} matches the tables`);

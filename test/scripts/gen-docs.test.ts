@@ -2,8 +2,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_README, END_MARKER, main, renderBlock, START_MARKER, withBlock } from '../../scripts/gen-docs.js';
+import {
+  DEFAULT_README,
+  END_MARKER,
+  main,
+  renderBlock,
+  renderOperations,
+  START_MARKER,
+  withBlock,
+  withOperations,
+} from '../../scripts/gen-docs.js';
 import { ERRORS } from '../../src/lib/errors.js';
+import { operations } from '../../src/schemas/generated/operations.js';
 import { TASK_OPERATIONS, TASK_STATES } from '../../src/sms/tasks/state-machine.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'sms-mock-docs-'));
@@ -96,5 +106,26 @@ describe('gen:docs', () => {
     const { lines, options } = quiet();
     expect(main(['--readme'], options)).toBe(2);
     expect(lines).toEqual(['gen:docs: --readme needs a path']);
+  });
+});
+
+describe('gen:docs operations block', () => {
+  it('lists every operation of the registry with where its schemas come from', () => {
+    const block = renderOperations();
+    for (const op of Object.values(operations)) {
+      expect(block).toContain(`| ${op.operationId} | \`${op.method} ${op.path}\` |`);
+    }
+    expect(block).toContain('| ShowTask | `GET /v3/tasks/{task_id}` | Show a migration task | doc pages |');
+    expect(block).toContain(
+      '| CreateTask | `POST /v3/tasks` | Create a migration task | hand spec `spec/handwritten/create-task.json` |',
+    );
+  });
+
+  it('adds the block under its heading when the markers are missing, and replaces it when present', () => {
+    const bare = '# x\n\n## What the emulated operations do\n\ntext\n';
+    const once = withOperations(bare, renderOperations());
+    expect(once.indexOf('<!-- operations:start -->')).toBeGreaterThan(once.indexOf('## What the emulated'));
+    expect(withOperations(once, renderOperations())).toBe(once);
+    expect(withOperations(once.replace('| ShowTask |', '| Gone |'), renderOperations())).toBe(once);
   });
 });
