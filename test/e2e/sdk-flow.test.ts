@@ -132,6 +132,7 @@ describe.skipIf(python === undefined)(`Python SDK flow${reason ? ` (skipped: ${r
       migration_cycle: 'checking',
       current_task: null,
       init_disks: [{ name: '/dev/vda', size: DISK_SIZE, device_use: 'BOOT' }],
+      failed_checks: [],
     });
     const [ta] = all('create');
     expect(all('create')).toEqual([
@@ -144,7 +145,8 @@ describe.skipIf(python === undefined)(`Python SDK flow${reason ? ` (skipped: ${r
       state: 'READY',
       start_date: null,
       finish_date: null,
-      total_time: null,
+      // As the v1 ShowTask example of a READY task has it.
+      total_time: 0,
       sub_tasks: PLAN.map((name) => ({ name, progress: 0 })),
     });
     expect(one('server_with_task')).toMatchObject({

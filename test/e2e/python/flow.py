@@ -76,6 +76,9 @@ def register(sms, name, ip, mac):
         boot_loader="GRUB",
         has_rsync=True,
         paravirtualization=True,
+        raw_devices="",
+        volume_groups=[],
+        btrfs_list=[],
         cpu_quantity=2,
         memory=4018196480,
         disks=[
@@ -116,6 +119,7 @@ def server(sms, source_id, step):
         migration_cycle=shown.migration_cycle,
         current_task=None if task is None else {"id": task.id, "name": task.name, "state": task.state},
         init_disks=None if disks is None else [{"name": d.name, "size": d.size, "device_use": d.device_use} for d in disks],
+        failed_checks=[c.name for c in shown.checks or [] if c.result != "OK"],
     )
     return shown
 
