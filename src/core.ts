@@ -12,6 +12,8 @@ import { type Clock, MockClock } from './lib/clock.js';
 import { ApiError } from './lib/errors.js';
 import { operationIds } from './schemas/generated/operations.js';
 import { createTaskRenderer } from './schemas/index.js';
+import { createSourceRepository } from './sms/sources/repository.js';
+import { createSourceService, type SourceDocument, type SourceService } from './sms/sources/service.js';
 import { createTaskBodies, type LiveFields } from './sms/tasks/render.js';
 import { createTaskRepository } from './sms/tasks/repository.js';
 import { createTaskService, type TaskService } from './sms/tasks/service.js';
@@ -32,6 +34,8 @@ export interface CoreOptions {
   readonly clock?: Clock | undefined;
   /** Tasks put in at start and put back by every reset. */
   readonly seed?: readonly TaskDocument[] | undefined;
+  /** Source servers put in at start and put back by every reset. */
+  readonly seedSources?: readonly SourceDocument[] | undefined;
   /** Fault rules and clock in force at start and put back by every reset. */
   readonly start?: StartState | undefined;
   /** Where the store reports turning unhealthy and back. */
@@ -49,6 +53,8 @@ export interface Core {
   readonly tasks: TaskService;
   /** The mock's own task administration (seeds, raw put and delete, samples). */
   readonly admin: TaskAdmin;
+  /** The source server operations' rules, and the mock's own administration of sources. */
+  readonly sources: SourceService;
   readonly journal: Journal;
   readonly faults: FaultRules;
   /**
@@ -63,7 +69,16 @@ export interface Core {
   reset(): Promise<void>;
 }
 
-export function createCore({ config, db, clock: source, seed = [], start = {}, log, live }: CoreOptions): Core {
+export function createCore({
+  config,
+  db,
+  clock: source,
+  seed = [],
+  seedSources = [],
+  start = {},
+  log,
+  live,
+}: CoreOptions): Core {
   const clock = new MockClock(source);
   const writes = createWriteQueue(db, log ? { log } : {});
   const repository = createTaskRepository(db);
@@ -75,6 +90,8 @@ export function createCore({ config, db, clock: source, seed = [], start = {}, l
     autoCreate: config.autoCreate,
   });
   const admin = createTaskAdmin({ db, tasks: repository, writes, clock });
+  const sourceRepository = createSourceRepository(db);
+  const sources = createSourceService({ sources: sourceRepository, writes, clock });
   // What journal filters and fault rules may name: the emulated operations, from the registry.
   const operations = new Set<string>(operationIds);
   const journal = new Journal(config.journalSize, { maxBytes: config.journalBytes, operations });
@@ -92,7 +109,10 @@ export function createCore({ config, db, clock: source, seed = [], start = {}, l
     });
   };
   // The seed goes in after the clock is set: its default dates come from the clock.
-  const putSeed = (): Promise<void> => (seed.length > 0 ? admin.putTasks(seed) : Promise.resolve());
+  const putSeed = async (): Promise<void> => {
+    if (seedSources.length > 0) await sources.putDocuments(seedSources);
+    if (seed.length > 0) await admin.putTasks(seed);
+  };
 
   return {
     db,
@@ -100,6 +120,7 @@ export function createCore({ config, db, clock: source, seed = [], start = {}, l
     writes,
     tasks,
     admin,
+    sources,
     journal,
     faults,
     async start() {

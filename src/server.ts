@@ -20,12 +20,13 @@ import { buildApp } from './app.js';
 import { type Config, DEFAULTS } from './config.js';
 import type { TaskDocument } from './control/admin.js';
 import { checkFaultRule, type FaultRuleInput } from './control/faults.js';
-import { readSeedFile, SeedError } from './control/seed.js';
+import { readSeed, SeedError } from './control/seed.js';
 import { StartRuleError, type StartState } from './control/start.js';
 import { type Core, createCore } from './core.js';
 import { type Db, openDatabase } from './db/database.js';
 import type { Clock } from './lib/clock.js';
 import { parseJson } from './lib/json.js';
+import type { SourceDocument } from './sms/sources/service.js';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -46,6 +47,8 @@ export interface StartOptions extends Partial<Config> {
   readonly clock?: Clock;
   /** Tasks to start with (after those of the `seed` file, if any); put back by every reset. */
   readonly seedTasks?: readonly TaskDocument[];
+  /** Source servers to start with (after those of the `seed` file, if any); put back by every reset. */
+  readonly seedSources?: readonly SourceDocument[];
 }
 
 /** A start that cannot go on. The message is the line to show: it starts `sms-mock: ` and says what to do. */
@@ -205,8 +208,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const config: Config = { ...DEFAULTS, ...options };
   // Every file is read and checked before the database is opened: a bad one stops the start with nothing created.
   let seed: TaskDocument[];
+  let seedSources: SourceDocument[];
   try {
-    seed = [...(config.seed ? readSeedFile(config.seed) : []), ...(options.seedTasks ?? [])];
+    const file = config.seed ? readSeed(config.seed) : { tasks: [], sources: [] };
+    seed = [...file.tasks, ...(options.seedTasks ?? [])];
+    seedSources = [...file.sources, ...(options.seedSources ?? [])];
   } catch (error) {
     throw error instanceof SeedError ? new StartError(`sms-mock: ${error.message}`, { cause: error }) : error;
   }
@@ -244,6 +250,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       config,
       db,
       seed,
+      seedSources,
       start,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.logger ? { log: options.logger } : {}),
@@ -263,7 +270,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         `${earlier} task${earlier === 1 ? '' : 's'} already in ${db.name}; a reset deletes them`,
       );
     }
-    if (config.seed) app.log.info({ seed: config.seed, tasks: seed.length }, 'seed loaded');
+    if (config.seed)
+      app.log.info({ seed: config.seed, tasks: seed.length, sources: seedSources.length }, 'seed loaded');
     if (faultRules.length > 0) app.log.info({ faults: config.faults, rules: faultRules.length }, 'fault rules loaded');
     inFlight = trackRequests(app.server);
     try {

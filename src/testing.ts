@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { checkFaultRule, type FaultRule, type FaultRuleInput } from './control/faults.js';
 import type { JournalEntry, JournalFilter } from './control/journal.js';
-import { seedTasks } from './control/seed.js';
+import { seedDocument, seedSources, seedTasks } from './control/seed.js';
 import type { Core } from './core.js';
 import type { Clock } from './lib/clock.js';
 import { ApiError, ERRORS } from './lib/errors.js';
@@ -12,8 +12,13 @@ import { startServer } from './server.js';
 import type { ProgressSample } from './sms/tasks/repository.js';
 
 export interface MockOptions {
-  /** Tasks in the ShowTask shape, each with an id; put back by every reset. */
-  readonly seed?: readonly Record<string, unknown>[];
+  /**
+   * Tasks in the ShowTask shape, each with an id, or `{ tasks, sources }` with source servers in the ShowServer shape
+   * too; put back by every reset.
+   */
+  readonly seed?:
+    | readonly Record<string, unknown>[]
+    | { readonly tasks?: readonly Record<string, unknown>[]; readonly sources?: readonly Record<string, unknown>[] };
   /** Unknown task ids on UpdateTask and progress reports create a READY task. */
   readonly autoCreate?: boolean;
   /** Access key → secret key: when given, SDK-HMAC-SHA256 signatures are verified. */
@@ -59,6 +64,17 @@ export interface SmsMock {
   task(id: string): Record<string, unknown> | undefined;
   /** Progress reports stored for a task, oldest first. */
   progress(id: string): ProgressSample[];
+  readonly sources: {
+    /**
+     * Inserts or replaces a source server given in the ShowServer shape with its id; resolves with its ShowServer
+     * body. Throws on a source the schema refuses.
+     */
+    put(source: Record<string, unknown>): Promise<Record<string, unknown>>;
+    /** The source as ShowServer answers it (integers beyond 2^53 as bigint), or undefined. */
+    get(id: string): Record<string, unknown> | undefined;
+    /** Deletes a source whatever task names it; false when there was none. */
+    delete(id: string): Promise<boolean>;
+  };
   readonly journal: {
     list(filter?: RequestFilter): JournalEntry[];
     count(filter?: RequestFilter): number;
@@ -118,12 +134,14 @@ function toFilter(filter: RequestFilter = {}): JournalFilter {
 
 /** Starts sms-mock in this process. Call `close()` when done (an `afterAll`/`after` hook). */
 export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
+  const seed = seedDocument(options.seed ?? []);
   const server = await startServer({
     host: '127.0.0.1',
     port: options.port ?? 0,
     db: options.db ?? ':memory:',
     seed: undefined,
-    seedTasks: seedTasks(options.seed ?? []),
+    seedTasks: seed.tasks,
+    seedSources: seed.sources,
     ...(options.autoCreate !== undefined ? { autoCreate: options.autoCreate } : {}),
     ...(options.credentials ? { credentials: new Map(Object.entries(options.credentials)) } : {}),
     ...(options.journalSize !== undefined ? { journalSize: options.journalSize } : {}),
@@ -132,7 +150,7 @@ export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const { app, core } = server;
-  const { tasks, admin, journal, faults, clock } = core;
+  const { tasks, admin, sources, journal, faults, clock } = core;
 
   return {
     url: server.url,
@@ -149,6 +167,14 @@ export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
       }
     },
     progress: (id) => admin.listSamples(id),
+    sources: {
+      async put(source) {
+        await sources.putDocuments(seedSources([source]));
+        return sources.show(String(source.id));
+      },
+      get: (id) => sources.find(id),
+      delete: (id) => sources.remove(id),
+    },
     journal: {
       list: (filter) => journal.list(toFilter(filter)),
       count: (filter) => journal.count(toFilter(filter)),

@@ -8,6 +8,7 @@ import { clockRoutes } from './clock.routes.js';
 import { faultRoutes } from './faults.routes.js';
 import { healthRoutes } from './health.routes.js';
 import { journalRoutes } from './journal.routes.js';
+import { sourceControlRoutes } from './sources.routes.js';
 import { taskControlRoutes } from './tasks.routes.js';
 
 export interface ControlOptions {
@@ -19,6 +20,7 @@ export interface ControlOptions {
 export async function control(app: FastifyInstance, { core, closing }: ControlOptions): Promise<void> {
   markInternal(app);
   await app.register(taskControlRoutes, { core });
+  await app.register(sourceControlRoutes, { core });
   await app.register(journalRoutes, { core, closing });
   await app.register(faultRoutes, { core });
   await app.register(clockRoutes, { core });

@@ -1,8 +1,11 @@
-// Seed files: a JSON array of tasks, or {"tasks": [...]}, each in the ShowTask shape with an id.
+// Seed files: a JSON array of tasks, or {"tasks": [...], "sources": [...]} (either list may be left out), each task in
+// the ShowTask shape and each source server in the ShowServer shape, with an id.
 import { readFileSync } from 'node:fs';
 import { JsonDepthError, MAX_JSON_DEPTH, nestsDeeperThan, parseJson, restoreInt64, standInInt64 } from '../lib/json.js';
 import { createChecker } from '../lib/validation.js';
 import { SeedTask } from '../schemas/index.js';
+import { SeedSource } from '../sms/sources/render.js';
+import type { SourceDocument } from '../sms/sources/service.js';
 import { duplicateSubTaskId } from '../sms/tasks/service.js';
 import type { TaskDocument } from './admin.js';
 
@@ -10,6 +13,49 @@ export class SeedError extends Error {}
 
 /** Compiled on first use only: the schema is large, and most starts have no seed. */
 const checkSeedTask = createChecker(SeedTask as object, 'task');
+const checkSeedSource = createChecker(SeedSource as object, 'source');
+
+/** What a seed puts in: tasks and source servers. */
+export interface Seed {
+  readonly tasks: TaskDocument[];
+  readonly sources: SourceDocument[];
+}
+
+/** Checks and returns the source servers of a seed. Throws SeedError naming the bad one. */
+export function seedSources(list: readonly unknown[]): SourceDocument[] {
+  return list.map((source, index) => {
+    const id = (source as { id?: unknown } | null)?.id;
+    const name = typeof id === 'string' ? `source '${id}'` : `source ${index}`;
+    if (nestsDeeperThan(source, MAX_JSON_DEPTH)) {
+      throw new SeedError(`${name}: nests deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    const fixups = standInInt64(source);
+    const problem = checkSeedSource(source);
+    restoreInt64(fixups);
+    if (problem !== undefined) throw new SeedError(`${name}: ${problem}`);
+    return source as SourceDocument;
+  });
+}
+
+/**
+ * Checks and returns what a seed document (already parsed) puts in: an array of tasks, or an object with a "tasks"
+ * array, a "sources" array, or both. Throws SeedError naming the bad task or source.
+ */
+export function seedDocument(document: unknown): Seed {
+  if (Array.isArray(document)) return { tasks: seedTasks(document), sources: [] };
+  const lists = document !== null && typeof document === 'object' ? (document as Record<string, unknown>) : {};
+  const { tasks, sources } = lists;
+  const wrong = (tasks !== undefined && !Array.isArray(tasks)) || (sources !== undefined && !Array.isArray(sources));
+  if (wrong || (tasks === undefined && sources === undefined)) {
+    throw new SeedError(
+      'a seed must be an array of tasks or an object with a "tasks" array, a "sources" array or both',
+    );
+  }
+  return {
+    tasks: tasks === undefined ? [] : seedTasks(tasks),
+    sources: sources === undefined ? [] : seedSources(sources as unknown[]),
+  };
+}
 
 /** Checks and returns the tasks of a seed document (already parsed). Throws SeedError naming the bad task. */
 export function seedTasks(document: unknown): TaskDocument[] {
@@ -36,7 +82,13 @@ export function seedTasks(document: unknown): TaskDocument[] {
   });
 }
 
+/** The tasks of a seed file (its sources: readSeed). */
 export function readSeedFile(path: string): TaskDocument[] {
+  return readSeed(path).tasks;
+}
+
+/** The tasks and source servers of a seed file. Throws SeedError naming the file and what is wrong in it. */
+export function readSeed(path: string): Seed {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -45,7 +97,7 @@ export function readSeedFile(path: string): TaskDocument[] {
   }
   let document: unknown;
   try {
-    // The tasks sit one or two levels down ({"tasks": [...]}); each is then held to the limit a body is.
+    // The tasks and sources sit one or two levels down ({"tasks": [...]}); each is then held to the limit a body is.
     document = parseJson(text, undefined, MAX_JSON_DEPTH + 2);
   } catch (error) {
     if (error instanceof JsonDepthError) {
@@ -54,7 +106,7 @@ export function readSeedFile(path: string): TaskDocument[] {
     throw new SeedError(`seed file ${path} is not valid JSON: ${(error as Error).message}`);
   }
   try {
-    return seedTasks(document);
+    return seedDocument(document);
   } catch (error) {
     throw new SeedError(`seed file ${path}: ${(error as Error).message}`);
   }
