@@ -1,7 +1,8 @@
 // npm run bench: autocannon against sms-mock and, in the same run, against a bare Fastify server answering the same
 // three routes; prints req/s, p99, the server's CPU time per request and the ratios to the bare server, then checks
 // that every acknowledged progress report is in the database; before the load, times both servers' start-up and
-// startMock()'s. Loopback only, bounded in time, children always stopped.
+// startMock()'s; after it, ListTasks over 10,000 tasks with and without 1,000,000 stored progress samples
+// (list-tasks.mjs). Loopback only, bounded in time, children always stopped.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { cpuSeconds, isNode, ticksPerSecond } from './cpu.mjs';
 import { progressBody, TASK_ID, task, updateBody } from './fixture.mjs';
+import { formatListTasks, measureListTasks } from './list-tasks.mjs';
 import { measureLargeReset, measureReset } from './reset.mjs';
 import { freePort, hasTaskset, startServer, stopChildren } from './servers.mjs';
 import { formatStartup, measureStartup } from './startup.mjs';
@@ -269,16 +271,19 @@ function printLoad({ rows, durability, reset }) {
 }
 
 async function main() {
-  if (only !== undefined && only !== 'startup' && !ENDPOINTS.some((e) => e.key === only)) {
-    throw new Error(`BENCH_ONLY must be get, update, progress or startup, not ${only}`);
+  if (only !== undefined && only !== 'startup' && only !== 'list' && !ENDPOINTS.some((e) => e.key === only)) {
+    throw new Error(`BENCH_ONLY must be get, update, progress, list or startup, not ${only}`);
   }
   const withStartup = only === undefined || only === 'startup';
+  const withList = only === undefined || only === 'list';
   const endpoints = ENDPOINTS.filter((e) => only === undefined || e.key === only);
 
   // A start-up spawn gives up after 15 s, a startMock child after 30 s: the limit holds even if each one did.
   const startupLimitS = withStartup ? startupSpawns * (2 * 15 + 30) : 0;
   const loadLimitS = endpoints.length > 0 ? runs * endpoints.length * 2 * (duration + warmup + 4) + 60 : 0;
-  const limitMs = (startupLimitS + loadLimitS + 30) * 1000;
+  // ListTasks: building its two databases (about 20 s), then its rounds on two servers.
+  const listLimitS = withList ? 120 + runs * 2 * (duration + warmup + 4) : 0;
+  const limitMs = (startupLimitS + loadLimitS + listLimitS + 30) * 1000;
   const guard = setTimeout(() => {
     console.error(`bench: over its time limit of ${limitMs / 1000} s, stopping`);
     process.exit(1);
@@ -294,13 +299,18 @@ async function main() {
       ? await measureStartup({ seedPath: join(dir, 'seed.json'), spawns: startupSpawns })
       : undefined;
     const loaded = endpoints.length > 0 ? await measureLoad(endpoints, dir) : undefined;
-    failed = loaded?.failed ?? false;
+    const list = withList ? await measureListTasks({ dir, runs, duration, warmup, load, loadWithCpu }) : undefined;
+    failed = (loaded?.failed ?? false) || (list?.failed ?? false);
 
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`;
     console.log(`\nsms-mock bench: ${machine}`);
     if (loaded) printLoad(loaded);
-    if (startup) {
+    if (list) {
       if (loaded) console.log('');
+      for (const line of formatListTasks(list)) console.log(line);
+    }
+    if (startup) {
+      if (loaded || list) console.log('');
       for (const line of formatStartup(startup)) console.log(line);
     }
 
@@ -317,6 +327,7 @@ async function main() {
       acknowledgedReports: loaded?.durability?.acknowledgedReports,
       stored: loaded?.durability?.stored,
       reset: loaded?.reset,
+      listTasks: list,
       startup,
     };
     writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
