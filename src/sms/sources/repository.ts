@@ -134,7 +134,6 @@ const COLUMNS: readonly SourceColumn[] = [
   'stage_action_time',
   'registration',
 ];
-const COLUMN_SET = new Set<string>(COLUMNS);
 const INTEGER_COLUMNS = new Set<string>(['add_date', 'last_visit_time', 'state_action_time', 'stage_action_time']);
 
 /** The filters' SQL, in a fixed order; column names and clauses come from here, never from the request. */
@@ -348,9 +347,4 @@ export function createSourceRepository(db: Db): SourceRepository {
       }));
     },
   };
-}
-
-/** Whether a name is a source column (what update() may be given). */
-export function isSourceColumn(name: string): name is SourceColumn {
-  return COLUMN_SET.has(name);
 }
