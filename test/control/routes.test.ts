@@ -120,11 +120,12 @@ describe('/_mock control API', () => {
     expect(rowCount(t.db, 'sub_tasks')).toBe(2);
   });
 
-  it('PUT /_mock/tasks/{id} stores the UpdateTask fields a task keeps without showing them', async () => {
+  it('PUT /_mock/tasks/{id} stores the UpdateTask fields a task keeps, showing those ShowTask echoes', async () => {
     const payload = { exist_server: true, use_ipv6: true, use_public_ip: false, target_disk_ids: 'd1 d2' };
     const response = await t.app.inject({ method: 'PUT', url: '/_mock/tasks/task-1', payload });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).not.toHaveProperty('use_ipv6');
+    expect(response.json()).toMatchObject({ exist_server: true, use_ipv6: true, use_public_ip: false });
+    expect(response.json()).not.toHaveProperty('target_disk_ids');
     const row = t.db.prepare('SELECT exist_server, use_ipv6, use_public_ip, target_disk_ids FROM tasks').get();
     expect(row).toEqual({ exist_server: 1, use_ipv6: 1, use_public_ip: 0, target_disk_ids: 'd1 d2' });
     // The stored use_ipv6 is what UpdateTask checks a migration_ip against.

@@ -182,6 +182,16 @@ export const ShowTaskResponse = Type.Object({
   agent_disk_io: Type.Optional(Nullable(Double({ minimum: 0, maximum: 10000, description: 'Agent disk I/O, MB/s.' }))),
   need_migration_test: Type.Optional(Nullable(Type.Boolean({ description: 'Whether a migration drill is wanted.' }))),
   subtask_info: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Information on the current subtask.' }))),
+  use_public_ip: Type.Optional(Nullable(Type.Boolean({ description: 'Whether migration goes over the internet, as the task was created.' }))),
+  use_ipv6: Type.Optional(Nullable(Type.Boolean({ description: 'Whether migration_ip is an IPv6 address.' }))),
+  syncing: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the task keeps syncing after replication (continuous sync).' }))),
+  exist_server: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the task migrates to an existing server (false: the service creates one).' }))),
+  auto_start: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the task was asked to start by itself once created.' }))),
+  start_network_check: Type.Optional(Nullable(Type.Boolean({ description: 'Whether a network check was asked for.' }))),
+  over_speed_threshold: Type.Optional(Nullable(Double({ minimum: 0, maximum: 100, description: 'Overspeed threshold, percent.' }))),
+  is_need_consistency_check: Type.Optional(Nullable(Type.Boolean({ description: 'Whether a consistency check follows the data copy.' }))),
+  clonevm_template_id: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Id of the template used for the clone server.' }))),
+  log_collect_status: Type.Optional(Nullable(StringEnum(['INIT', 'UPLOADING', 'UPLOAD_FAIL', 'UPLOADED'], { description: 'Log collection state: INIT, UPLOADING, UPLOAD_FAIL or UPLOADED.' }))),
 }, { description: 'A migration task with its servers and subtasks.' });
 export type ShowTaskResponse = Static<typeof ShowTaskResponse>;
 
@@ -966,26 +976,26 @@ export type SourceServerByTask = Static<typeof SourceServerByTask>;
 
 /** A partition of a target disk, as CreateTask sends it. Used by CreateTask. */
 export const PhysicalVolumesInput = Type.Object({
-  device_use: Type.Optional(Nullable(Type.String({ description: 'Role of the partition: normal, boot or system.' }))),
-  file_system: Type.Optional(Nullable(Type.String({ description: 'File system type.' }))),
-  index: Type.Optional(Nullable(Int32({ description: 'Partition order.' }))),
-  mount_point: Type.Optional(Nullable(Type.String({ description: 'Mount point.' }))),
-  name: Type.Optional(Nullable(Type.String({ description: 'Drive letter on Windows, device name on Linux.' }))),
-  size: Type.Optional(Nullable(Int64({ description: 'Size in bytes.' }))),
-  inode_size: Type.Optional(Nullable(Int64({ description: 'Number of inodes.' }))),
-  used_size: Type.Optional(Nullable(Int64({ description: 'Used bytes.' }))),
-  uuid: Type.Optional(Nullable(Type.String({ description: 'Partition GUID, as read on the source.' }))),
+  device_use: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Role of the partition: normal, boot or system.' }))),
+  file_system: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'File system type.' }))),
+  index: Type.Optional(Nullable(Int32({ minimum: 0, maximum: 2147483647, description: 'Partition order.' }))),
+  mount_point: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Mount point.' }))),
+  name: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Drive letter on Windows, device name on Linux.' }))),
+  size: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Size in bytes.' }))),
+  inode_size: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Number of inodes.' }))),
+  used_size: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Used bytes.' }))),
+  uuid: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Partition GUID, as read on the source.' }))),
 }, { description: 'A partition of a target disk, as CreateTask sends it.' });
 export type PhysicalVolumesInput = Static<typeof PhysicalVolumesInput>;
 
 /** A disk of the target server, as CreateTask sends it. Used by CreateTask. */
 export const TargetDisks = Type.Object({
-  device_use: Type.Optional(Nullable(Type.String({ description: 'Role of the disk, informational only: BOOT, OS or NORMAL.' }))),
-  disk_id: Type.Optional(Nullable(Type.String({ description: 'Disk id on the target server; not set when the target is created automatically.' }))),
-  name: Type.Optional(Nullable(Type.String({ description: 'Disk name, disk X by disk order.' }))),
+  device_use: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Role of the disk, informational only: BOOT, OS or NORMAL.' }))),
+  disk_id: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Disk id on the target server; not set when the target is created automatically.' }))),
+  name: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Disk name, disk X by disk order.' }))),
   physical_volumes: Type.Optional(Nullable(Type.Array(PhysicalVolumesInput, { description: 'Partitions.' }))),
-  size: Type.Optional(Nullable(Int64({ description: 'Size in bytes.' }))),
-  used_size: Type.Optional(Nullable(Int64({ description: 'Used bytes.' }))),
+  size: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Size in bytes.' }))),
+  used_size: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Used bytes.' }))),
 }, { description: 'A disk of the target server, as CreateTask sends it.' });
 export type TargetDisks = Static<typeof TargetDisks>;
 
@@ -993,8 +1003,8 @@ export type TargetDisks = Static<typeof TargetDisks>;
 export const TargetServerByTask = Type.Object({
   btrfs_list: Type.Optional(Nullable(Type.Array(BtrfsFileSystem, { description: 'Btrfs file systems, taken from the source.' }))),
   disks: Type.Optional(Nullable(Type.Array(TargetDisks, { description: 'Target disks.' }))),
-  name: Type.Optional(Nullable(Type.String({ description: 'Target server name.' }))),
-  vm_id: Type.Optional(Nullable(Type.String({ description: 'Id of the target virtual machine.' }))),
+  name: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Target server name.' }))),
+  vm_id: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Id of the target virtual machine.' }))),
   volume_groups: Type.Optional(Nullable(Type.Array(VolumeGroups, { description: 'LVM volume groups, taken from the source.' }))),
 }, { description: 'The target server of a new task.' });
 export type TargetServerByTask = Static<typeof TargetServerByTask>;
@@ -1008,14 +1018,14 @@ export const CreateTaskBody = Type.Object({
   os_type: Type.Optional(Nullable(StringEnum(['WINDOWS', 'LINUX'], { description: 'Operating system family: WINDOWS or LINUX.' }))),
   source_server: SourceServerByTask,
   target_server: TargetServerByTask,
-  migration_ip: Type.Optional(Nullable(Type.String({ description: 'Target server IP used for migration; IPv4 unless use_ipv6 is true, not needed when the target is created automatically.' }))),
+  migration_ip: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Target server IP used for migration; IPv4 unless use_ipv6 is true, not needed when the target is created automatically.' }))),
   region_name: Type.String({ minLength: 1, maxLength: 255, description: 'Target region name.' }),
   region_id: Type.String({ minLength: 1, maxLength: 255, description: 'Target region id.' }),
   project_name: Type.String({ minLength: 1, maxLength: 255, description: 'Target project name.' }),
   project_id: Type.String({ minLength: 1, maxLength: 255, description: 'Target project id.' }),
   priority: Type.Optional(Nullable(IntegerEnum([0, 1, 2], { description: 'Process priority: 0 low, 1 standard (default), 2 high.' }))),
-  vm_template_id: Type.Optional(Nullable(Type.String({ description: 'Id of the template used to create the target server automatically.' }))),
-  clonevm_template_id: Type.Optional(Nullable(Type.String({ description: 'Id of the template used for the clone server.' }))),
+  vm_template_id: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Id of the template used to create the target server automatically.' }))),
+  clonevm_template_id: Type.Optional(Nullable(Type.String({ minLength: 0, maxLength: 255, description: 'Id of the template used for the clone server.' }))),
   use_public_ip: Type.Optional(Nullable(Type.Boolean({ description: 'Whether migration goes over the internet.' }))),
   use_ipv6: Type.Optional(Nullable(Type.Boolean({ description: 'Whether migration_ip is an IPv6 address.' }))),
   syncing: Type.Optional(Nullable(Type.Boolean({ description: 'Whether to keep syncing after the first copy or sync; false by default.' }))),

@@ -71,6 +71,16 @@ const ALL_NULL = {
   agent_disk_io: null,
   need_migration_test: null,
   subtask_info: null,
+  use_public_ip: null,
+  use_ipv6: null,
+  syncing: null,
+  exist_server: null,
+  auto_start: null,
+  start_network_check: null,
+  over_speed_threshold: null,
+  is_need_consistency_check: null,
+  clonevm_template_id: null,
+  log_collect_status: null,
 };
 
 const SUBTASK_NULLS = { start_date: null, end_date: null, migrate_speed: null, process_trace: null };
