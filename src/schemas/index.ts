@@ -44,8 +44,8 @@ function asDocument<T extends TSchema>(schema: T): T {
 
 /**
  * A task as seeds and PUT /_mock/tasks/{id} give it: the ShowTask shape with every field optional (types, bounds and
- * enums still hold), plus the UpdateTask fields a task stores without showing them. The id may be left out where the
- * path names it.
+ * enums still hold), plus the fields a task stores without showing them (UpdateTask's target_disk_ids, whether the
+ * target was launched, the passphrase). The id may be left out where the path names it.
  */
 export const TaskDocument = asDocument(
   Type.Object(
@@ -55,6 +55,8 @@ export const TaskDocument = asDocument(
       use_ipv6: UpdateTaskBody.properties.use_ipv6,
       use_public_ip: UpdateTaskBody.properties.use_public_ip,
       target_disk_ids: UpdateTaskBody.properties.target_disk_ids,
+      launched: Nullable(Type.Boolean({ description: 'Whether the target was launched (test or cutover) in sync.' })),
+      passphrase: Nullable(Type.String({ maxLength: 255, description: "The task's passphrase (ShowPassphrase)." })),
     },
     { description: 'A migration task in the ShowTask shape, every field optional.' },
   ),

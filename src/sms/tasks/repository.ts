@@ -25,6 +25,9 @@ export const TEXT_COLUMNS = [
   'target_snapshot_id',
   'subtask_info',
   'target_disk_ids',
+  'clonevm_template_id',
+  'log_collect_status',
+  'passphrase',
 ] as const;
 export const INTEGER_COLUMNS = [
   'priority',
@@ -45,6 +48,7 @@ export const REAL_COLUMNS = [
   'agent_mem_usage',
   'total_disk_io',
   'agent_disk_io',
+  'over_speed_threshold',
 ] as const;
 export const BOOLEAN_COLUMNS = [
   'start_target_server',
@@ -53,8 +57,29 @@ export const BOOLEAN_COLUMNS = [
   'exist_server',
   'use_ipv6',
   'use_public_ip',
+  'syncing',
+  'auto_start',
+  'start_network_check',
+  'is_need_consistency_check',
+  'launched',
 ] as const;
 export const JSON_COLUMNS = ['source_server', 'target_server', 'clone_server', 'network_check_info'] as const;
+/**
+ * Columns that CreateTask, the task actions and the mock's administration write, and UpdateTask never does (neither of
+ * its body models has them): the CreateTask settings ShowTask echoes, whether the target was launched, the log
+ * collection state and the passphrase.
+ */
+export const LIFECYCLE_COLUMNS = [
+  'syncing',
+  'auto_start',
+  'start_network_check',
+  'over_speed_threshold',
+  'is_need_consistency_check',
+  'clonevm_template_id',
+  'log_collect_status',
+  'launched',
+  'passphrase',
+] as const;
 
 export type TextColumn = (typeof TEXT_COLUMNS)[number];
 export type IntegerColumn = (typeof INTEGER_COLUMNS)[number];
@@ -120,7 +145,7 @@ const ALL_COLUMNS: readonly TaskColumn[] = [
   ...BOOLEAN_COLUMNS,
   ...JSON_COLUMNS,
 ];
-/** Each column's bit in an update's column mask: 42 columns, so every mask is an exact double. */
+/** Each column's bit in an update's column mask: 51 columns, so every mask is an exact double. */
 const COLUMN_BITS = new Map<string, number>(ALL_COLUMNS.map((column, index) => [column, 2 ** index]));
 const COLUMN_INDEX = new Map<string, number>(ALL_COLUMNS.map((column, index) => [column, index]));
 /**
@@ -130,7 +155,7 @@ const COLUMN_INDEX = new Map<string, number>(ALL_COLUMNS.map((column, index) => 
  */
 export const MAX_UPDATE_STATEMENTS = 64;
 /** Beyond every column's bit: an update's mask includes it when it changes the task only for a given use_ipv6. */
-const IPV6_CONDITION = 2 ** 42;
+const IPV6_CONDITION = 2 ** ALL_COLUMNS.length;
 /** That condition: the stored use_ipv6 is true (1) or not (0; null counts as not). */
 const IPV6_SQL = ' AND (use_ipv6 IS 1) = ?';
 /** Sets seen once, waiting for a second time; forgotten all at once when this many are waiting. */
@@ -179,12 +204,26 @@ function fromSql(column: string, value: unknown): unknown {
   return value;
 }
 
+/**
+ * A task row as a record. Read with its source server (SOURCE_JOIN), the task shows that server's state, migration
+ * cycle and connection as they are now; a task whose source is not registered shows its own source_server document.
+ */
 function rowToTask(row: Record<string, unknown>, subTasks: SubTaskRecord[]): TaskRecord {
   const task: Record<string, unknown> = { id: row.id };
   for (const column of ALL_COLUMNS) task[column] = fromSql(column, row[column]);
+  if (typeof row.source_state_now === 'string') {
+    const stored = (task.source_server as JsonObject | null) ?? { id: row.source_server_id };
+    task.source_server = { ...stored, state: row.source_state_now, migration_cycle: row.source_cycle_now ?? null };
+    task.connected = row.source_connected !== 0n && row.source_connected !== 0;
+  }
   task.sub_tasks = subTasks;
   return task as TaskRecord;
 }
+
+/** The columns a task is read with from its source server, when one is registered under the task's source id. */
+const SOURCE_COLUMNS =
+  's.state AS source_state_now, s.migration_cycle AS source_cycle_now, s.connected AS source_connected';
+const SOURCE_JOIN = 'LEFT JOIN sources s ON s.id = t.source_server_id';
 
 function rowToSubTask(row: Record<string, unknown>): SubTaskRecord {
   return {
@@ -241,19 +280,41 @@ export interface TaskRepository {
   replaceSubTasks(id: string, subTasks: readonly SubTaskInput[]): void;
   /** The task's state and start date, undefined when the task does not exist. */
   lifecycle(id: string): TaskLifecycle | undefined;
+  /** The names and progress of the task's subtasks in plan order (by id). */
+  plan(id: string): PlanStep[];
+  /** What an action needs of the task, undefined when it does not exist. */
+  actionView(id: string): TaskActionView | undefined;
+  /** Every subtask back to the start: progress 0, no dates, no trace, no speed. */
+  resetSubTasks(id: string): void;
+  /** Appends subtasks after the task's last, numbered by the next-id rule. */
+  appendSubTasks(id: string, subTasks: readonly SubTaskInput[]): void;
+  /** Closes the latest subtask of that name at 100 (started then too where it had not). */
+  finishSubTask(id: string, name: string, at: number): void;
+  /** A registered source server, undefined when none has that id. */
+  source(id: string): SourceRecord | undefined;
+  /** The task that migrates a source server, undefined when none does. */
+  taskOfSource(sourceId: string): string | undefined;
+  /** Moves a source server as its task moved; nothing when no source has that id. */
+  moveSource(sourceId: string, move: SourceMove): void;
+  /** The state and source of each task that exists among `ids`. */
+  states(ids: readonly string[]): Map<string, { state: string | null; source_server_id: string | null }>;
+  /** How many tasks match the filters. */
+  count(filters: TaskFilters): number;
+  /** A page of the tasks matching the filters, newest first (by creation: insertion order). */
+  list(filters: TaskFilters, limit: number, offset: number): ListedTask[];
   /**
    * Stores a report and applies it to the named subtask (appending one when the task has none of that name) and
    * to the task's live fields, moving its state and start date when `moves` says so. False when the task does not
    * exist.
    */
-  applyProgress(id: string, report: ProgressReport, now: number, moves?: Partial<TaskLifecycle>): boolean;
+  applyProgress(id: string, report: ProgressReport, now: number, moves?: TaskMoves): boolean;
   /**
    * Applies reports to one task as applyProgress would one after another, each stored as a sample, with one write of
    * the task and one of each subtask they name: every figure as the last report giving it left it, each subtask's
    * dates as the sequence would have set them. `moves` is where the state and start date stand after all of them.
    * False when the task does not exist.
    */
-  applyReports(id: string, reports: readonly ReceivedReport[], moves?: Partial<TaskLifecycle>): boolean;
+  applyReports(id: string, reports: readonly ReceivedReport[], moves?: TaskMoves): boolean;
   delete(id: string): boolean;
   listSamples(id: string): ProgressSample[];
 }
@@ -271,16 +332,151 @@ interface SubTaskRun {
   endAt: number | null;
 }
 
+/** What a progress report needs of its task before it moves it: one read of the task's row. */
 export interface TaskLifecycle {
   readonly state: string | null;
   readonly start_date: Int64Value | null;
+  readonly finish_date: Int64Value | null;
+  /** Created with syncing=true. */
+  readonly syncing: boolean;
+  /** test or cutover ran. */
+  readonly launched: boolean;
+  /** The source server the task migrates (its source_server id), null when it names none. */
+  readonly source_server_id: string | null;
 }
 
+/** Where progress reports leave a task's state and dates; an absent field stays as stored. */
+export interface TaskMoves {
+  readonly state?: string;
+  readonly start_date?: Int64Value;
+  readonly finish_date?: Int64Value;
+  readonly total_time?: Int64Value;
+}
+
+/** A subtask's name and progress, in plan order. */
+export interface PlanStep {
+  readonly name: string | null;
+  readonly progress: number;
+}
+
+/** What a task action needs of its task: one read of its row and one of its subtasks. */
+export interface TaskActionView {
+  readonly id: string;
+  readonly name: string | null;
+  readonly state: string | null;
+  readonly os_type: string | null;
+  readonly type: string | null;
+  readonly start_date: Int64Value | null;
+  readonly syncing: boolean;
+  readonly need_migration_test: boolean;
+  readonly launched: boolean;
+  readonly clonevm_template_id: string | null;
+  readonly source_server_id: string | null;
+  readonly sub_tasks: readonly PlanStep[];
+}
+
+/** A registered source server as a new task copies it (CreateTask). */
+export interface SourceRecord {
+  readonly id: string;
+  readonly name: string;
+  /** Its IPv4 address, else its IPv6 one. */
+  readonly ip: string | null;
+  readonly os_type: string | null;
+  readonly os_version: string | null;
+  readonly oem_system: boolean | null;
+  readonly state: string;
+  readonly migration_cycle: string | null;
+  readonly connected: boolean;
+  readonly enterprise_project_id: string | null;
+}
+
+/** What a source server shows as its task moves: its state and, when given, its migration cycle. */
+export interface SourceMove {
+  readonly state: string;
+  readonly migration_cycle?: string | undefined;
+  /** When the move happened: the state action time, where the state changes. */
+  readonly at: number;
+  /**
+   * Stamp `at` even when the stored state is the one moved to: a run of reports whose moves went elsewhere and came
+   * back changed the state after all (applyReports keeps what one report after another would).
+   */
+  readonly changedOnTheWay?: boolean;
+}
+
+/** A task in a ListTasks page: the task as ShowTask reads it, its subtasks and configuration settings. */
+export interface ListedTask {
+  readonly task: TaskRecord;
+  readonly special_config: readonly ConfigRow[] | null;
+}
+
+export interface ConfigRow {
+  readonly config_key: string | null;
+  readonly config_value: string | null;
+  readonly config_status: string | null;
+}
+
+/** ListTasks filters, each an exact match; absent ones match every task. */
+export interface TaskFilters {
+  readonly state?: string | undefined;
+  readonly name?: string | undefined;
+  readonly id?: string | undefined;
+  readonly source_server_id?: string | undefined;
+  readonly enterprise_project_id?: string | undefined;
+}
+
+/** The filter columns, in the order their bits make a statement's key. */
+const FILTER_COLUMNS = ['state', 'name', 'id', 'source_server_id', 'enterprise_project_id'] as const;
+
 export function createTaskRepository(db: Db): TaskRepository {
-  const selectTask = db.prepare('SELECT * FROM tasks WHERE id = ?').safeIntegers(true);
+  const selectTask = db
+    .prepare(`SELECT t.*, ${SOURCE_COLUMNS} FROM tasks t ${SOURCE_JOIN} WHERE t.id = ?`)
+    .safeIntegers(true);
   const selectSubTasks = db.prepare('SELECT * FROM sub_tasks WHERE task_id = ? ORDER BY id').safeIntegers(true);
   const selectExists = db.prepare('SELECT 1 FROM tasks WHERE id = ?').pluck();
-  const selectLifecycle = db.prepare('SELECT state, start_date FROM tasks WHERE id = ?').safeIntegers(true);
+  const selectLifecycle = db
+    .prepare('SELECT state, start_date, finish_date, syncing, launched, source_server_id FROM tasks WHERE id = ?')
+    .safeIntegers(true);
+  const selectPlan = db.prepare('SELECT name, progress FROM sub_tasks WHERE task_id = ? ORDER BY id');
+  const selectActionView = db
+    .prepare(
+      `SELECT id, name, state, os_type, type, start_date, syncing, need_migration_test, launched, clonevm_template_id,
+         source_server_id
+       FROM tasks WHERE id = ?`,
+    )
+    .safeIntegers(true);
+  const resetSubTasksOf = db.prepare(
+    `UPDATE sub_tasks SET progress = 0, start_date = NULL, end_date = NULL, process_trace = NULL, migrate_speed = NULL
+     WHERE task_id = ?`,
+  );
+  const finishSubTaskOf = db.prepare(
+    `UPDATE sub_tasks SET progress = 100, start_date = COALESCE(start_date, ?), end_date = COALESCE(end_date, ?)
+     WHERE task_id = ? AND id = (SELECT MAX(id) FROM sub_tasks WHERE task_id = ? AND name = ?)`,
+  );
+  // The link from a task to its source server: whether the source exists, what a new task copies of it, and its
+  // state as the task moves. The sources table is the source-server module's; these are the few statements a task
+  // needs of it.
+  const selectSource = db.prepare(
+    `SELECT id, name, COALESCE(ip, ipv6) AS ip, os_type, json_extract(registration, '$.os_version') AS os_version,
+       json_extract(registration, '$.oem_system') AS oem_system, state, migration_cycle, connected,
+       enterprise_project_id
+     FROM sources WHERE id = ?`,
+  );
+  const selectTaskOfSource = db.prepare('SELECT id FROM tasks WHERE source_server_id = ? LIMIT 1').pluck();
+  // Writes only when something changes; the state action time where the state changes (SET reads the old row).
+  // Parameters: state, migration cycle (null: kept), stamp even when the state is the same (0/1), state, time, id,
+  // and for the test that anything changes: state, cycle, cycle, stamp.
+  const updateSource = db.prepare(
+    `UPDATE sources SET
+       state = ?,
+       migration_cycle = COALESCE(?, migration_cycle),
+       state_action_time = CASE WHEN ? OR state IS NOT ? THEN ? ELSE state_action_time END
+     WHERE id = ? AND (state IS NOT ? OR (? IS NOT NULL AND migration_cycle IS NOT ?) OR ?)`,
+  );
+  const selectStates = db.prepare(
+    'SELECT id, state, source_server_id FROM tasks WHERE id IN (SELECT value FROM json_each(?))',
+  );
+  /** ListTasks statements, one per set of filters given (32 at most), made on first use. */
+  const listStatements = new Map<number, { count: Statement; page: Statement }>();
   const deleteTask = db.prepare('DELETE FROM tasks WHERE id = ?');
   const insertTask = db.prepare(
     `INSERT INTO tasks (id, ${ALL_COLUMNS.join(', ')}) VALUES (@id, ${ALL_COLUMNS.map((c) => `@${c}`).join(', ')})`,
@@ -350,6 +546,8 @@ export function createTaskRepository(db: Db): TaskRepository {
        agent_disk_io = COALESCE(?, agent_disk_io),
        need_migration_test = COALESCE(?, need_migration_test),
        start_date = COALESCE(?, start_date),
+       finish_date = COALESCE(?, finish_date),
+       total_time = COALESCE(?, total_time),
        state = COALESCE(?, state)
      WHERE id = ?`,
   );
@@ -463,6 +661,47 @@ export function createTaskRepository(db: Db): TaskRepository {
     });
   }
 
+  /**
+   * The ListTasks statement for the filters given (one per set of them), with its parameters: the count, or the page
+   * (newest first by rowid, which follows insertion) with each task's source server, subtasks and configuration
+   * settings in the same statement, so a page costs one query whatever it holds (progress samples are never read).
+   */
+  function listStatement(filters: TaskFilters, kind: 'count' | 'page'): { statement: Statement; params: string[] } {
+    let mask = 0;
+    const params: string[] = [];
+    FILTER_COLUMNS.forEach((column, index) => {
+      const value = filters[column];
+      if (value === undefined) return;
+      mask |= 1 << index;
+      params.push(value);
+    });
+    let statements = listStatements.get(mask);
+    if (statements === undefined) {
+      // Column names come from the fixed filter list, never from the request.
+      const conditions = FILTER_COLUMNS.filter((_, index) => mask & (1 << index)).map((column) => `t.${column} = ?`);
+      const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
+      statements = {
+        count: db.prepare(`SELECT COUNT(*) FROM tasks t${where}`).pluck(),
+        page: db
+          .prepare(
+            `SELECT t.*, ${SOURCE_COLUMNS},
+               (SELECT json_group_array(json_object('id', st.id, 'name', st.name, 'progress', st.progress,
+                  'start_date', st.start_date, 'end_date', st.end_date, 'process_trace', st.process_trace)
+                  ORDER BY st.id)
+                FROM sub_tasks st WHERE st.task_id = t.id) AS sub_tasks_json,
+               (SELECT json_group_array(json_object('config_key', c.config_key, 'config_value', c.config_value,
+                  'config_status', c.config_status) ORDER BY c.position)
+                FROM task_configurations c WHERE c.task_id = t.id) AS special_config_json
+             FROM tasks t ${SOURCE_JOIN}${where}
+             ORDER BY t.rowid DESC LIMIT ? OFFSET ?`,
+          )
+          .safeIntegers(true),
+      };
+      listStatements.set(mask, statements);
+    }
+    return { statement: statements[kind], params };
+  }
+
   return {
     find(id) {
       const row = selectTask.get(id) as Record<string, unknown> | undefined;
@@ -521,8 +760,112 @@ export function createTaskRepository(db: Db): TaskRepository {
     },
 
     lifecycle(id) {
-      const row = selectLifecycle.get(id) as { state: string | null; start_date: bigint | null } | undefined;
-      return row && { state: row.state, start_date: int(row.start_date) };
+      const row = selectLifecycle.get(id) as Record<string, unknown> | undefined;
+      if (row === undefined) return undefined;
+      return {
+        state: row.state as string | null,
+        start_date: int(row.start_date),
+        finish_date: int(row.finish_date),
+        syncing: row.syncing === 1n,
+        launched: row.launched === 1n,
+        source_server_id: row.source_server_id as string | null,
+      };
+    },
+
+    plan(id) {
+      return selectPlan.all(id) as PlanStep[];
+    },
+
+    actionView(id) {
+      const row = selectActionView.get(id) as Record<string, unknown> | undefined;
+      if (row === undefined) return undefined;
+      return {
+        id,
+        name: row.name as string | null,
+        state: row.state as string | null,
+        os_type: row.os_type as string | null,
+        type: row.type as string | null,
+        start_date: int(row.start_date),
+        syncing: row.syncing === 1n,
+        need_migration_test: row.need_migration_test === 1n,
+        launched: row.launched === 1n,
+        clonevm_template_id: row.clonevm_template_id as string | null,
+        source_server_id: row.source_server_id as string | null,
+        sub_tasks: selectPlan.all(id) as PlanStep[],
+      };
+    },
+
+    resetSubTasks(id) {
+      resetSubTasksOf.run(id);
+    },
+
+    appendSubTasks(id, subTasks) {
+      insertSubTasks(id, subTasks);
+    },
+
+    finishSubTask(id, name, at) {
+      finishSubTaskOf.run(at, at, id, id, name);
+    },
+
+    source(id) {
+      const row = selectSource.get(id) as Record<string, unknown> | undefined;
+      if (row === undefined) return undefined;
+      const oem = row.oem_system;
+      return {
+        id: row.id as string,
+        name: row.name as string,
+        ip: row.ip as string | null,
+        os_type: row.os_type as string | null,
+        os_version: typeof row.os_version === 'string' ? row.os_version : null,
+        oem_system: oem === null || oem === undefined ? null : oem === 1 || oem === true,
+        state: row.state as string,
+        migration_cycle: row.migration_cycle as string | null,
+        connected: row.connected === 1,
+        enterprise_project_id: row.enterprise_project_id as string | null,
+      };
+    },
+
+    taskOfSource(sourceId) {
+      return selectTaskOfSource.get(sourceId) as string | undefined;
+    },
+
+    moveSource(sourceId, { state, migration_cycle, at, changedOnTheWay }) {
+      const cycle = migration_cycle ?? null;
+      const force = changedOnTheWay ? 1 : 0;
+      updateSource.run(state, cycle, force, state, at, sourceId, state, cycle, cycle, force);
+    },
+
+    states(ids) {
+      const rows = selectStates.all(JSON.stringify(ids)) as {
+        id: string;
+        state: string | null;
+        source_server_id: string | null;
+      }[];
+      return new Map(rows.map(({ id, state, source_server_id }) => [id, { state, source_server_id }]));
+    },
+
+    count(filters) {
+      const { statement, params } = listStatement(filters, 'count');
+      return Number(statement.get(...params));
+    },
+
+    list(filters, limit, offset) {
+      const { statement, params } = listStatement(filters, 'page');
+      const rows = statement.all(...params, limit, offset) as Record<string, unknown>[];
+      return rows.map((row) => {
+        const subTasks = (parseJson(row.sub_tasks_json as string) as Record<string, unknown>[]).map((subTask) => ({
+          id: (subTask.id as Int64Value | null) ?? 0,
+          name: subTask.name as string | null,
+          progress: Number(subTask.progress),
+          start_date: subTask.start_date as Int64Value | null,
+          end_date: subTask.end_date as Int64Value | null,
+          migrate_speed: null,
+          user_op: null,
+          process_trace: subTask.process_trace as string | null,
+        }));
+        const configs = parseJson(row.special_config_json as string) as ConfigRow[];
+        return { task: rowToTask(row, subTasks), special_config: configs.length === 0 ? null : configs };
+      });
     },
 
     update(id, fields, ipv6) {
@@ -589,6 +932,8 @@ export function createTaskRepository(db: Db): TaskRepository {
         agentDisk,
         needTest,
         moves?.start_date ?? null,
+        moves?.finish_date ?? null,
+        moves?.total_time ?? null,
         moves?.state ?? null,
         id,
       );
@@ -663,6 +1008,8 @@ export function createTaskRepository(db: Db): TaskRepository {
         agentDisk,
         needTest === null ? null : needTest ? 1 : 0,
         moves?.start_date ?? null,
+        moves?.finish_date ?? null,
+        moves?.total_time ?? null,
         moves?.state ?? null,
         id,
       );

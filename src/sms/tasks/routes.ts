@@ -38,4 +38,39 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (a
       return {};
     },
   });
+
+  app.route({
+    ...route(operations.CreateTask),
+    handler: async (request) => ({ id: await tasks.createTask(request.body) }),
+  });
+
+  app.route({
+    ...route(operations.ListTasks),
+    handler: (request) => tasks.listTasks(request.query),
+  });
+
+  // The SDKs read these answers as a string body; {} parses as one (an empty model), as UpdateTaskSpeed's does.
+  app.route({
+    ...route(operations.UpdateTaskStatus),
+    handler: async (request) => {
+      await tasks.updateTaskStatus(request.params.task_id, request.body);
+      return {};
+    },
+  });
+
+  app.route({
+    ...route(operations.DeleteTask),
+    handler: async (request) => {
+      await tasks.deleteTask(request.params.task_id);
+      return {};
+    },
+  });
+
+  app.route({
+    ...route(operations.DeleteTasks),
+    handler: async (request) => {
+      await tasks.deleteTasks(request.body.ids);
+      return {};
+    },
+  });
 };

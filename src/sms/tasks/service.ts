@@ -1,26 +1,72 @@
-// The rules of the emulated task operations (ShowTask, UpdateTask, UpdateTaskSpeed): what a request may change and
-// what it changes, each write in one transaction of the write queue. States move only as state-machine.ts says.
+// The rules of the emulated task operations: what a request may change and what it changes, each write in one
+// transaction of the write queue. States move only as state-machine.ts says, subtasks as plans.ts lays them out, and
+// the source server a task migrates shows what sources/life-cycle.ts says for the moment its task is at.
+import { randomUUID } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { WriteGroup, WriteQueue } from '../../db/write-queue.js';
 import type { Clock } from '../../lib/clock.js';
 import { ApiError } from '../../lib/errors.js';
-import type { UpdateTaskBody, UpdateTaskSpeedBody } from '../../schemas/index.js';
 import type {
+  CreateTaskBody,
+  ListTasksQuery,
+  ListTasksResponse,
+  UpdateTaskBody,
+  UpdateTaskSpeedBody,
+  UpdateTaskStatusBody,
+} from '../../schemas/index.js';
+import { type MigrationCycle, type SourceState, sourceAfterProgress } from '../sources/life-cycle.js';
+import { filtersOf, listBody, pageOf } from './list.js';
+import {
+  CONSISTENCY_CHECK,
+  cloneSteps,
+  FAMILIES,
+  isPlanned,
+  launchSteps,
+  type MigrationType,
+  type OsType,
+  PlanRefused,
+  planFor,
+  type SubtaskName,
+  syncSteps,
+} from './plans.js';
+import type {
+  Int64Value,
   JsonObject,
+  PlanStep,
   ReceivedReport,
+  SourceMove,
   SubTaskInput,
+  TaskActionView,
   TaskFields,
   TaskLifecycle,
+  TaskMoves,
   TaskRepository,
 } from './repository.js';
-import { BOOLEAN_COLUMNS, INTEGER_COLUMNS, TEXT_COLUMNS } from './repository.js';
-import { transition } from './state-machine.js';
+import { BOOLEAN_COLUMNS, INTEGER_COLUMNS, LIFECYCLE_COLUMNS, TEXT_COLUMNS } from './repository.js';
+import {
+  type ActionMove,
+  act,
+  completion,
+  isRefusal,
+  type TaskOperation,
+  TRANSIENT_STATES,
+  transition,
+} from './state-machine.js';
 
 export interface TaskService {
   /** The serialized ShowTask body. */
   showTask(id: string): string;
   updateTask(id: string, body: UpdateTaskBody): Promise<void>;
   reportProgress(id: string, report: UpdateTaskSpeedBody): Promise<void>;
+  /** Creates a READY task for a registered source server; resolves with its id. */
+  createTask(body: CreateTaskBody): Promise<string>;
+  /** A page of the tasks the query's filters match, newest first, with how many match in all. */
+  listTasks(query: ListTasksQuery): ListTasksResponse;
+  /** A task action (start, stop, ...), as the action table allows it from the task's state. */
+  updateTaskStatus(id: string, body: UpdateTaskStatusBody): Promise<void>;
+  deleteTask(id: string): Promise<void>;
+  /** Deletes every task named, or none: an unknown or undeletable one refuses the whole request. */
+  deleteTasks(ids: readonly string[]): Promise<void>;
 }
 
 export interface TaskServiceOptions {
@@ -39,14 +85,53 @@ interface TaskReport extends ReceivedReport {
   readonly report: UpdateTaskSpeedBody;
 }
 
-/** Fields of both UpdateTask models that map one to one onto a task column. */
-const UPDATE_DIRECT_COLUMNS = new Set<string>([
-  ...TEXT_COLUMNS.filter((c) => c !== 'subtask_info'),
-  ...INTEGER_COLUMNS,
-  ...BOOLEAN_COLUMNS.filter((c) => c !== 'need_migration_test'),
-  'migrate_speed',
-  'clone_server',
-]);
+/** Fields of both UpdateTask models that map one to one onto a task column (neither model has a life-cycle one). */
+const LIFECYCLE = new Set<string>(LIFECYCLE_COLUMNS);
+const UPDATE_DIRECT_COLUMNS = new Set<string>(
+  [
+    ...TEXT_COLUMNS.filter((c) => c !== 'subtask_info'),
+    ...INTEGER_COLUMNS,
+    ...BOOLEAN_COLUMNS.filter((c) => c !== 'need_migration_test'),
+    'migrate_speed',
+    'clone_server',
+  ].filter((c) => !LIFECYCLE.has(c)),
+);
+
+/**
+ * What the source server shows once a task is created for it: waiting to be started, in the replication stage (the
+ * facts' table: a task configured, stage "Full Replication", status "Ready"; inferred).
+ */
+const SOURCE_WHEN_CREATED = { state: 'waiting', migration_cycle: 'replicating' } as const satisfies {
+  state: SourceState;
+  migration_cycle: MigrationCycle;
+};
+/**
+ * What the source server shows once its task is deleted: a registered server without a task again, waiting in the
+ * check stage (chosen: the facts' row for a server registered with its checks passed).
+ */
+const SOURCE_WHEN_FREED = { state: 'waiting', migration_cycle: 'checking' } as const satisfies {
+  state: SourceState;
+  migration_cycle: MigrationCycle;
+};
+
+/** Task states a delete refuses (SMS.2015): a task at work, and every state on its way to another (chosen). */
+const UNDELETABLE_STATES = new Set<string>(['RUNNING', 'SYNCING', ...TRANSIENT_STATES]);
+
+/** The user_op a subtask starts with, by how it came into the plan (REPLICATE: v3 ShowTask example; others chosen). */
+const USER_OPS = { plan: 'REPLICATE', launch: 'REPLICATE', sync: 'SYNC', clone: 'CLONE' } as const;
+
+/** A task the service creates for an unknown id (autoCreate), as a report finds it. */
+const NEW_TASK: TaskLifecycle = {
+  state: 'READY',
+  start_date: null,
+  finish_date: null,
+  syncing: false,
+  launched: false,
+  source_server_id: null,
+};
+
+/** The incremental sync steps (SYNC_*): a plan ending in one finished an incremental sync. */
+const SYNC_STEPS = new Set<string>(FAMILIES.map((family) => family.sync));
 
 /** Stored columns an UpdateTask may need before it writes: the IP's family, and the documents it merges into. */
 type StoredColumn = 'use_ipv6' | 'source_server' | 'target_server';
@@ -77,6 +162,31 @@ function targetServerForStorage(given: JsonObject): JsonObject {
     copy.btrfs_list = copy.btrfs_list.map((fs) => (isRecord(fs) ? (fs.name ?? null) : fs));
   }
   return copy;
+}
+
+/** A report in a plan read before it: the latest subtask of that name takes it, as the SQL does, or it is appended. */
+function record(plan: PlanStep[], name: string, progress: number): void {
+  for (let index = plan.length - 1; index >= 0; index--) {
+    if ((plan[index] as PlanStep).name === name) {
+      plan[index] = { name, progress };
+      return;
+    }
+  }
+  plan.push({ name, progress });
+}
+
+/** The first subtask of the plan below 100 (the one running), or null when every one stands at 100. */
+function runningSubtask(plan: readonly PlanStep[]): string | null {
+  for (const step of plan) if (step.progress < 100) return step.name ?? '';
+  return null;
+}
+
+/** b - a in milliseconds, exact beyond 2^53, never below 0 (a clock set back). */
+function elapsed(a: Int64Value, b: Int64Value): Int64Value {
+  if (typeof a === 'number' && typeof b === 'number') return Math.max(0, b - a);
+  const difference = BigInt(b) - BigInt(a);
+  if (difference < 0n) return 0;
+  return difference <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(difference) : difference;
 }
 
 function checkMigrationIp(ip: unknown, useIpv6: boolean): void {
@@ -182,21 +292,72 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
     return fields as Partial<TaskFields>;
   }
 
-  /** The state and start date a task stands at after `received`, moved report by report as the table says. */
-  function movesAfter(current: TaskLifecycle, received: readonly ReceivedReport[]): Partial<TaskLifecycle> | undefined {
-    let moves: { state: string; start_date?: TaskLifecycle['start_date'] } | undefined;
-    let { state, start_date } = current;
-    for (const { receivedAt } of received) {
-      const move = transition(state, 'progress');
-      if (move === undefined) continue;
-      state = move.to;
-      moves = { ...moves, state };
-      if (move.stamps?.includes('start_date')) {
-        start_date ??= receivedAt;
-        moves.start_date = start_date;
+  /**
+   * Where `received` leaves a task and its source server, report by report: the first report starts a READY task
+   * (transition); a report that brings every subtask of the plan to 100 completes it (completion), stamping
+   * finish_date and total_time on MIGRATE_SUCCESS; the source shows what its task's moment is (sourceAfterProgress),
+   * the subtask reported being the one running, or after a report at 100, the first of the plan below 100. The plan
+   * is read only when a report stands at 100, since only such a report can complete it. Reports after each other or
+   * together leave the same: `source` carries when the source's state last changed.
+   */
+  function afterReports(
+    id: string,
+    current: TaskLifecycle,
+    received: readonly ReceivedReport[],
+  ): { moves: TaskMoves | undefined; source: SourceMove | undefined } {
+    let moves: { -readonly [K in keyof TaskMoves]: TaskMoves[K] } | undefined;
+    let { state, start_date, finish_date } = current;
+    const plan: PlanStep[] | undefined = received.some(({ report }) => report.progress >= 100)
+      ? tasks.plan(id)
+      : undefined;
+    const linked = current.source_server_id !== null;
+    let source: { -readonly [K in keyof SourceMove]: SourceMove[K] } | undefined;
+    for (const { report, receivedAt } of received) {
+      const start = transition(state, 'progress');
+      if (start !== undefined) {
+        state = start.to;
+        moves = { ...moves, state };
+        if (start.stamps?.includes('start_date')) {
+          start_date ??= receivedAt;
+          moves.start_date = start_date;
+        }
+      }
+      if (plan !== undefined) record(plan, report.subtask_name, report.progress);
+      let running: string | null = report.subtask_name;
+      if (plan !== undefined && report.progress >= 100) {
+        running = runningSubtask(plan);
+        const done =
+          running === null
+            ? completion(state, {
+                syncing: current.syncing,
+                launched: current.launched,
+                incremental: SYNC_STEPS.has(plan[plan.length - 1]?.name ?? ''),
+              })
+            : undefined;
+        if (done !== undefined) {
+          state = done.to;
+          moves = { ...moves, state };
+          if (done.stamps?.includes('finish_date')) {
+            finish_date ??= receivedAt;
+            moves.finish_date = finish_date;
+            if (start_date !== null) moves.total_time = elapsed(start_date, finish_date);
+          }
+        }
+      }
+      const shows = linked && state !== null ? sourceAfterProgress({ state, currentSubtask: running }) : undefined;
+      if (shows === undefined) continue;
+      if (source === undefined) {
+        source = { state: shows.state, migration_cycle: shows.migration_cycle, at: receivedAt };
+      } else {
+        if (shows.state !== source.state) {
+          source.at = receivedAt;
+          source.changedOnTheWay = true;
+        }
+        source.state = shows.state;
+        source.migration_cycle = shows.migration_cycle ?? source.migration_cycle;
       }
     }
-    return moves;
+    return { moves, source };
   }
 
   /**
@@ -215,19 +376,194 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
         if (current === undefined) {
           if (!autoCreate) throw new ApiError('taskNotFound', id);
           createReadyTask(id);
-          current = { state: 'READY', start_date: null };
+          current = NEW_TASK;
         }
         if (end === start + 1) {
-          const { report, receivedAt } = inputs[start] as TaskReport;
-          tasks.applyProgress(id, report, receivedAt, movesAfter(current, [inputs[start] as TaskReport]));
+          const first = inputs[start] as TaskReport;
+          const { moves, source } = afterReports(id, current, [first]);
+          tasks.applyProgress(id, first.report, first.receivedAt, moves);
+          if (source !== undefined) tasks.moveSource(current.source_server_id as string, source);
         } else {
           const run = inputs.slice(start, end);
-          tasks.applyReports(id, run, movesAfter(current, run));
+          const { moves, source } = afterReports(id, current, run);
+          tasks.applyReports(id, run, moves);
+          if (source !== undefined) tasks.moveSource(current.source_server_id as string, source);
         }
         start = end;
       }
     },
   };
+
+  /** The fields of a new task: as the body sends them, with the source server's registration copied in. */
+  function newTask(
+    body: CreateTaskBody,
+    source: NonNullable<ReturnType<TaskRepository['source']>>,
+    osType: OsType,
+    now: number,
+  ): Partial<TaskFields> {
+    const fields: Partial<TaskFields> = {
+      name: body.name,
+      type: body.type,
+      os_type: osType,
+      state: 'READY',
+      priority: body.priority ?? 1,
+      speed_limit: body.speed_limit ?? null,
+      start_target_server: body.start_target_server ?? true,
+      region_id: body.region_id,
+      region_name: body.region_name,
+      project_id: body.project_id,
+      project_name: body.project_name,
+      enterprise_project_id: source.enterprise_project_id,
+      migration_ip: body.migration_ip ?? null,
+      vm_template_id: body.vm_template_id ?? null,
+      clonevm_template_id: body.clonevm_template_id ?? null,
+      source_server: {
+        id: source.id,
+        name: source.name,
+        ip: source.ip,
+        os_type: source.os_type,
+        os_version: source.os_version,
+        oem_system: source.oem_system,
+        ...SOURCE_WHEN_CREATED,
+      },
+      target_server: targetServerForStorage(body.target_server as JsonObject),
+      connected: source.connected,
+      create_date: now,
+      error_json: '',
+      total_time: 0,
+      migrate_speed: 0,
+      use_public_ip: body.use_public_ip ?? null,
+      use_ipv6: body.use_ipv6 ?? null,
+      syncing: body.syncing ?? false,
+      exist_server: body.exist_server ?? null,
+      auto_start: body.auto_start ?? null,
+      start_network_check: body.start_network_check ?? null,
+      over_speed_threshold: body.over_speed_threshold ?? null,
+      is_need_consistency_check: body.is_need_consistency_check ?? null,
+      need_migration_test: body.need_migration_test ?? null,
+      launched: false,
+    };
+    return fields;
+  }
+
+  /** The subtasks an action appends, by the task's kind of migration; none for a task of no known kind (seeded). */
+  function appended(task: TaskActionView, kind: NonNullable<ActionMove['appendPlan']>): readonly SubtaskName[] {
+    if (kind === 'clone') return cloneSteps();
+    if (!isPlanned(task.os_type ?? '', task.type ?? '')) return [];
+    const os = task.os_type as OsType;
+    const type = task.type as MigrationType;
+    return kind === 'launch' ? launchSteps(os, type) : syncSteps(os, type);
+  }
+
+  /** What an action needs besides the task and the move, made before the write (which may run twice). */
+  interface ActionInputs {
+    readonly now: number;
+    readonly cloneVmId: string;
+    readonly templateId: string | null;
+  }
+
+  /** Applies an action's move to the task, its subtasks and its source server, in the caller's transaction. */
+  function applyMove(task: TaskActionView, move: ActionMove, { now, cloneVmId, templateId }: ActionInputs): void {
+    const { id } = task;
+    const fields: Partial<TaskFields> = {};
+    // No agent channel yet: no agent acknowledges a move, so it settles at once (stop: ABORTING, then ABORT). With
+    // one, this would write move.to and the agent's answer would settle it.
+    let state: string = move.settle ?? move.to;
+    fields.state = state;
+    if (move.stamps?.includes('start_date') && task.start_date === null) fields.start_date = now;
+    if (move.resetSubtasks) tasks.resetSubTasks(id);
+    if (move.resetSubtasks || move.clearError) fields.error_json = '';
+    if (move.appendPlan !== undefined) {
+      const userOp = USER_OPS[move.appendPlan];
+      tasks.appendSubTasks(
+        id,
+        appended(task, move.appendPlan).map((name) => ({ name, progress: 0, user_op: userOp })),
+      );
+      if (move.appendPlan === 'launch') fields.launched = true;
+    }
+    let source: SourceMove | undefined =
+      move.source === undefined
+        ? undefined
+        : { state: move.source.settle ?? move.source.state, migration_cycle: move.source.migration_cycle, at: now };
+    switch (move.effect) {
+      case 'network_check':
+        // The figures come from the agent (UpdateNetworkCheckInfo); the task records that a check was asked for.
+        fields.start_network_check = true;
+        break;
+      case 'clone':
+        // No agent builds the clone: it is there at once, made from the template.
+        fields.clone_server = {
+          vm_id: cloneVmId,
+          name: `${task.name ?? id}-clone`,
+          clone_state: 'FINISHED',
+          clone_error: null,
+          error_msg: null,
+        };
+        fields.clonevm_template_id = templateId;
+        break;
+      case 'clear':
+        fields.target_snapshot_id = null;
+        break;
+      case 'collect_log':
+        fields.log_collect_status = 'UPLOADED';
+        break;
+      case 'skip_check': {
+        // The consistency check closes at 100 and the plan goes on; when it was the last subtask, the plan is done.
+        tasks.finishSubTask(id, CONSISTENCY_CHECK, now);
+        const plan = tasks.plan(id);
+        if (runningSubtask(plan) === null) {
+          const done = completion(state, {
+            syncing: task.syncing,
+            launched: task.launched,
+            incremental: SYNC_STEPS.has(plan[plan.length - 1]?.name ?? ''),
+          });
+          if (done !== undefined) {
+            state = done.to;
+            fields.state = state;
+            if (done.stamps?.includes('finish_date')) {
+              fields.finish_date = now;
+              if (task.start_date !== null) fields.total_time = elapsed(task.start_date, now);
+            }
+            const shows = sourceAfterProgress({ state, currentSubtask: null });
+            if (shows !== undefined) source = { state: shows.state, migration_cycle: shows.migration_cycle, at: now };
+          }
+        }
+        break;
+      }
+      case undefined:
+        break;
+    }
+    tasks.update(id, fields);
+    if (source !== undefined && task.source_server_id !== null) tasks.moveSource(task.source_server_id, source);
+  }
+
+  /**
+   * Deletes the tasks, all or none: the first unknown id answers 404, else the first task whose state refuses a
+   * delete answers SMS.2015. Each goes with its subtasks, reports, speed limits and settings (foreign keys cascade),
+   * and its source server is free again.
+   */
+  function deleteTasks(ids: readonly string[]): Promise<void> {
+    const at = clock.now();
+    return writes.run(() => {
+      const named = [...new Set(ids)];
+      const found = tasks.states(named);
+      for (const id of named) if (!found.has(id)) throw new ApiError('taskNotFound', id);
+      for (const id of named) {
+        const state = found.get(id)?.state ?? null;
+        if (state !== null && UNDELETABLE_STATES.has(state)) {
+          throw new ApiError('deleteTaskNotAllowed', `task ${id} is ${state}`);
+        }
+      }
+      for (const id of named) {
+        tasks.delete(id);
+        const sourceId = found.get(id)?.source_server_id ?? null;
+        // The source is free once no task migrates it (seeded tasks may share one).
+        if (sourceId !== null && tasks.taskOfSource(sourceId) === undefined) {
+          tasks.moveSource(sourceId, { ...SOURCE_WHEN_FREED, at });
+        }
+      }
+    });
+  }
 
   return {
     showTask: body,
@@ -262,5 +598,96 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
     reportProgress(id, report) {
       return writes.runIn(reports, { id, report, receivedAt: clock.now() });
     },
+
+    createTask(given) {
+      // What the body alone decides comes first: a body refused by itself is refused whatever is stored.
+      try {
+        checkMigrationIp(given.migration_ip, given.use_ipv6 === true);
+        if (given.exist_server === true && !given.target_server.vm_id) {
+          throw new ApiError('invalidParameter', 'target_server.vm_id is required when exist_server is true');
+        }
+        if (given.os_type !== undefined && given.os_type !== null && !isPlanned(given.os_type, given.type)) {
+          throw new ApiError('taskTypeMismatch', `os_type ${given.os_type} with type ${given.type}`);
+        }
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const id = randomUUID();
+      const now = clock.now();
+      return writes
+        .run(() => {
+          const sourceId = given.source_server.id;
+          const source = tasks.source(sourceId);
+          if (source === undefined) throw new ApiError('createTaskSourceMissing', sourceId);
+          const holder = tasks.taskOfSource(sourceId);
+          if (holder !== undefined) {
+            throw new ApiError('taskExistsForSource', `source server ${sourceId} is migrated by task ${holder}`);
+          }
+          const osType = given.os_type ?? source.os_type;
+          if (osType !== 'WINDOWS' && osType !== 'LINUX') {
+            throw new ApiError('invalidParameter', 'os_type is required: the source server reports none');
+          }
+          let steps: readonly SubtaskName[];
+          try {
+            steps = planFor({
+              osType,
+              type: given.type,
+              existServer: given.exist_server === true,
+              syncing: given.syncing === true,
+              consistencyCheck: given.is_need_consistency_check === true,
+            });
+          } catch (error) {
+            if (error instanceof PlanRefused) {
+              throw new ApiError(error.error, `os_type ${osType} (the source server's) with type ${given.type}`);
+            }
+            throw error;
+          }
+          tasks.put(
+            id,
+            newTask(given, source, osType, now),
+            steps.map((name) => ({ name, progress: 0, user_op: USER_OPS.plan })),
+          );
+          tasks.moveSource(sourceId, { ...SOURCE_WHEN_CREATED, at: now });
+        })
+        .then(() => id);
+    },
+
+    listTasks(query) {
+      const filters = filtersOf(query);
+      const { limit, offset } = pageOf(query);
+      return listBody(tasks.count(filters), tasks.list(filters, limit, offset));
+    },
+
+    updateTaskStatus(id, given) {
+      const operation = given.operation as TaskOperation;
+      const inputs: ActionInputs = { now: clock.now(), cloneVmId: randomUUID(), templateId: given.template_id ?? null };
+      return writes.run(() => {
+        const task = tasks.actionView(id);
+        if (task === undefined) throw new ApiError('taskNotFound', id);
+        const outcome = act(task.state ?? '', operation, {
+          syncing: task.syncing,
+          needMigrationTest: task.need_migration_test,
+          launched: task.launched,
+          currentSubtask: runningSubtask(task.sub_tasks),
+        });
+        if (isRefusal(outcome)) {
+          throw new ApiError(outcome.error, `${operation} on a task in state ${task.state ?? 'null'}`);
+        }
+        const templateId = inputs.templateId ?? task.clonevm_template_id;
+        if (outcome.effect === 'clone' && !templateId) {
+          throw new ApiError(
+            'invalidParameter',
+            'template_id is required for clone_test: the task has no clone template',
+          );
+        }
+        applyMove(task, outcome, { ...inputs, templateId });
+      });
+    },
+
+    deleteTask(id) {
+      return deleteTasks([id]);
+    },
+
+    deleteTasks,
   };
 }

@@ -62,7 +62,14 @@ describe('task repository', () => {
 
   it('applies a progress report: sample, subtask and live fields, and the state and start date it is told', () => {
     repo.put('t1', { state: 'READY', create_date: 1 }, [{ id: 5, name: 'MIGRATE_LINUX_BLOCK', progress: 0 }]);
-    expect(repo.lifecycle('t1')).toEqual({ state: 'READY', start_date: null });
+    expect(repo.lifecycle('t1')).toEqual({
+      state: 'READY',
+      start_date: null,
+      finish_date: null,
+      syncing: false,
+      launched: false,
+      source_server_id: null,
+    });
     expect(repo.lifecycle('missing')).toBeUndefined();
     const moves = { state: 'RUNNING', start_date: 1000 };
     expect(repo.applyProgress('t1', { ...report, migrate_speed: 12.5, remain_time: 60 }, 1000, moves)).toBe(true);
