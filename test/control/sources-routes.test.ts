@@ -114,6 +114,13 @@ describe('PUT /_mock/sources/{source_id}', () => {
     expect(Object.keys(registration)).not.toContain('totalsize');
   });
 
+  it('takes back what it answered for a source with no values', async () => {
+    const first = await putSource('bare', {});
+    const again = await putSource('bare', first.body);
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toEqual(first.json());
+  });
+
   it.each([
     [{ nmae: 'typo' }, 'nmae is not a known field'],
     [{ disks: [{ sise: 1 }] }, 'disks[0].sise is not a known field'],

@@ -196,7 +196,7 @@ export const SourceDocument = asDocument(
       migration_cycle: Type.Optional(
         Nullable(StringEnum(CHANGESTATE_MIGRATION_CYCLES, { description: 'Migration cycle phase.' })),
       ),
-      os_type: registered.os_type,
+      os_type: Type.Optional(Nullable(StringEnum(['WINDOWS', 'LINUX'], { description: 'Operating system family.' }))),
       ipv6: registered.ipv6,
       migprojectid: UpdateServerNameBody.properties.migprojectid,
       linux_block_check: registered.linux_block_check,

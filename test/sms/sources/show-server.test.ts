@@ -271,6 +271,18 @@ describe('GET /v3/sources/{source_id} (ShowServer)', () => {
     });
   });
 
+  it('a fault rule matches it by its source_id', async () => {
+    const id = await register(t, linuxRegistration());
+    const other = await register(t, linuxRegistration({ name: 'other' }));
+    t.core.faults.add({ operation: 'ShowServer', resource_id: id, effect: { type: 'error', preset: 'forbidden' } });
+    const faulted = await api(t.app, { method: 'GET', url: `/v3/sources/${id}` });
+    expect([faulted.statusCode, faulted.json()]).toEqual([
+      403,
+      { error_code: 'SMS.9004', error_msg: 'The current account does not have the permission' },
+    ]);
+    expect((await api(t.app, { method: 'GET', url: `/v3/sources/${other}` })).statusCode).toBe(200);
+  });
+
   it('is journaled with source_id as its resource', async () => {
     const id = await register(t, linuxRegistration());
     await api(t.app, { method: 'GET', url: `/v3/sources/${id}` });
