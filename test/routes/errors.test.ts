@@ -20,7 +20,7 @@ describe('gateway errors', () => {
   it('answers 404 APIGW.0101 with a request id for an unknown path or method', async () => {
     for (const [method, url] of [
       ['GET', '/v3/nothing'],
-      ['DELETE', '/v3/tasks/task-1'],
+      ['PATCH', '/v3/tasks/task-1'],
       ['POST', '/v3/tasks/task-1/progress'],
       ['POST', '/'],
     ] as const) {
