@@ -3,7 +3,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../core.js';
 import gateway, { type GatewayOptions } from '../gateway/index.js';
+import { sourceRoutes } from './sources/routes.js';
 import { taskRoutes } from './tasks/routes.js';
+import { createTaskSettingsService } from './tasks/settings.js';
+import { taskSettingsRoutes } from './tasks/settings.routes.js';
 
 export interface SmsOptions extends Omit<GatewayOptions, 'clock' | 'faults' | 'journal'> {
   readonly core: Core;
@@ -13,4 +16,6 @@ export async function sms(app: FastifyInstance, { core, credentials, closing }: 
   const { clock, faults, journal, tasks } = core;
   await app.register(gateway, { credentials, clock, faults, journal, closing });
   await app.register(taskRoutes, { tasks });
+  await app.register(sourceRoutes, { sources: core.sources });
+  await app.register(taskSettingsRoutes, { settings: createTaskSettingsService(core) });
 }

@@ -1278,7 +1278,7 @@ export type ShowConfigSettingParams = Static<typeof ShowConfigSettingParams>;
 
 /** Query parameters of ShowConfigSetting. Used by ShowConfigSetting. */
 export const ShowConfigSettingQuery = Type.Object({
-  config_key: Type.Optional(Type.String({ description: 'Only this configuration item.' })),
+  config_key: Type.Optional(StringEnum(['MIGRATE_EXCLUDE_DIR', 'SYNC_EXCLUDE_DIR', 'ONLY_SYNC_DIR', 'CONSISTENCY_DIR', 'CONSISTENCY_DIR_ILLEGAL', 'LINUX_BLOCK_COMPRESS_THREAD_NUM', 'MIGRATE_DST_IP', 'LINUX_BLOCK_CACHE_SIZE', 'LINUX_CPU_LIMIT', 'LINUX_MEM_LIMIT', 'LINUX_IO_LIMIT', 'NUM_PROCESS_MIGRATE', 'NUM_PROCESS_SYNC', 'CONSISTENCY_RECHECK', 'CONSISTENCY_MODE', 'DYNAMIC_PORT', 'INSTALL_PWD_AGENT'], { description: 'Only this configuration item.' })),
 }, { description: 'Query parameters of ShowConfigSetting.' });
 export type ShowConfigSettingQuery = Static<typeof ShowConfigSettingQuery>;
 
@@ -1291,7 +1291,7 @@ export type ShowConfigSettingHeaders = Static<typeof ShowConfigSettingHeaders>;
 /** Response body of ShowConfigSetting. Used by ShowConfigSetting. */
 export const ShowConfigSettingResponse = Type.Object({
   task_id: Type.Optional(Nullable(Type.String({ description: 'Task id.' }))),
-  migrate_type: Type.Optional(Nullable(Type.String({ description: 'Migration type: WINDOWS_MIGRATE_BLOCK, LINUX_MIGRATE_FILE or LINUX_MIGRATE_BLOCK.' }))),
+  migrate_type: Type.Optional(Nullable(StringEnum(['WINDOWS_MIGRATE_BLOCK', 'LINUX_MIGRATE_FILE', 'LINUX_MIGRATE_BLOCK'], { description: 'Migration type: WINDOWS_MIGRATE_BLOCK, LINUX_MIGRATE_FILE or LINUX_MIGRATE_BLOCK.' }))),
   configurations: Type.Optional(Nullable(Type.Array(ConfigBody, { description: 'Configuration items and their values.' }))),
 }, { description: 'Response body of ShowConfigSetting.' });
 export type ShowConfigSettingResponse = Static<typeof ShowConfigSettingResponse>;
@@ -1310,7 +1310,7 @@ export type UploadSpecialConfigurationSettingHeaders = Static<typeof UploadSpeci
 
 /** An advanced configuration item, as a request sends it. Used by UploadSpecialConfigurationSetting. */
 export const ConfigBodyInput = Type.Object({
-  config_key: Type.String({ description: 'Configuration item, e.g. MIGRATE_EXCLUDE_DIR, SYNC_EXCLUDE_DIR, LINUX_CPU_LIMIT or NUM_PROCESS_MIGRATE.' }),
+  config_key: StringEnum(['MIGRATE_EXCLUDE_DIR', 'SYNC_EXCLUDE_DIR', 'ONLY_SYNC_DIR', 'CONSISTENCY_DIR', 'CONSISTENCY_DIR_ILLEGAL', 'LINUX_BLOCK_COMPRESS_THREAD_NUM', 'MIGRATE_DST_IP', 'LINUX_BLOCK_CACHE_SIZE', 'LINUX_CPU_LIMIT', 'LINUX_MEM_LIMIT', 'LINUX_IO_LIMIT', 'NUM_PROCESS_MIGRATE', 'NUM_PROCESS_SYNC', 'CONSISTENCY_RECHECK', 'CONSISTENCY_MODE', 'DYNAMIC_PORT', 'INSTALL_PWD_AGENT'], { description: 'Configuration item, e.g. MIGRATE_EXCLUDE_DIR, SYNC_EXCLUDE_DIR, LINUX_CPU_LIMIT or NUM_PROCESS_MIGRATE.' }),
   config_value: Type.String({ description: 'Value of the item; stored as is and parsed by the agent.' }),
   config_status: Type.Optional(Nullable(Type.String({ description: 'Reserved field for the item state.' }))),
 }, { description: 'An advanced configuration item, as a request sends it.' });
@@ -1342,13 +1342,13 @@ export type UpdateNetworkCheckInfoHeaders = Static<typeof UpdateNetworkCheckInfo
 export const UpdateNetworkCheckInfoBody = Type.Object({
   domain_connectivity: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the SMS domain is reachable.' }))),
   destination_connectivity: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the target is reachable.' }))),
-  network_delay: Double({ description: 'Network latency, milliseconds.' }),
-  network_jitter: Double({ description: 'Network jitter, milliseconds.' }),
-  migration_speed: Double({ description: 'Bandwidth, Mbit/s.' }),
-  loss_percentage: Double({ description: 'Packet loss, percent.' }),
-  cpu_usage: Double({ description: 'CPU usage, percent.' }),
-  mem_usage: Double({ description: 'Memory usage, percent.' }),
-  evaluation_result: Type.String({ description: 'Overall evaluation.' }),
+  network_delay: Double({ minimum: 0, maximum: 10000, description: 'Network latency, milliseconds.' }),
+  network_jitter: Double({ minimum: 0, maximum: 10000, description: 'Network jitter, milliseconds.' }),
+  migration_speed: Double({ minimum: 0, maximum: 10000, description: 'Bandwidth, Mbit/s.' }),
+  loss_percentage: Double({ minimum: 0, maximum: 100, description: 'Packet loss, percent.' }),
+  cpu_usage: Double({ minimum: 0, maximum: 100, description: 'CPU usage, percent.' }),
+  mem_usage: Double({ minimum: 0, maximum: 100, description: 'Memory usage, percent.' }),
+  evaluation_result: Type.String({ minLength: 6, maxLength: 8, description: 'Overall evaluation.' }),
 }, { description: 'Request body of UpdateNetworkCheckInfo.' });
 export type UpdateNetworkCheckInfoBody = Static<typeof UpdateNetworkCheckInfoBody>;
 

@@ -2677,6 +2677,154 @@ return json + JSON_STR_END_OBJECT
       }
     
           }
+
+          const value_use_public_ip_130 = obj["use_public_ip"]
+          if (value_use_public_ip_130 !== undefined) {
+            json += addComma_0 ? ",\"use_public_ip\":" : ((addComma_0 = true), "{\"use_public_ip\":")
+            
+      if (value_use_public_ip_130 === null) {
+        json += JSON_STR_NULL
+      } else {
+    json += asBoolean(value_use_public_ip_130)
+      }
+    
+          }
+
+          const value_use_ipv6_131 = obj["use_ipv6"]
+          if (value_use_ipv6_131 !== undefined) {
+            json += addComma_0 ? ",\"use_ipv6\":" : ((addComma_0 = true), "{\"use_ipv6\":")
+            
+      if (value_use_ipv6_131 === null) {
+        json += JSON_STR_NULL
+      } else {
+    json += asBoolean(value_use_ipv6_131)
+      }
+    
+          }
+
+          const value_syncing_132 = obj["syncing"]
+          if (value_syncing_132 !== undefined) {
+            json += addComma_0 ? ",\"syncing\":" : ((addComma_0 = true), "{\"syncing\":")
+            
+      if (value_syncing_132 === null) {
+        json += JSON_STR_NULL
+      } else {
+    json += asBoolean(value_syncing_132)
+      }
+    
+          }
+
+          const value_exist_server_133 = obj["exist_server"]
+          if (value_exist_server_133 !== undefined) {
+            json += addComma_0 ? ",\"exist_server\":" : ((addComma_0 = true), "{\"exist_server\":")
+            
+      if (value_exist_server_133 === null) {
+        json += JSON_STR_NULL
+      } else {
+    json += asBoolean(value_exist_server_133)
+      }
+    
+          }
+
+          const value_auto_start_134 = obj["auto_start"]
+          if (value_auto_start_134 !== undefined) {
+            json += addComma_0 ? ",\"auto_start\":" : ((addComma_0 = true), "{\"auto_start\":")
+            
+      if (value_auto_start_134 === null) {
+        json += JSON_STR_NULL
+      } else {
+    json += asBoolean(value_auto_start_134)
+      }
+    
+          }
+
+          const value_start_network_check_135 = obj["start_network_check"]
+          if (value_start_network_check_135 !== undefined) {
+            json += addComma_0 ? ",\"start_network_check\":" : ((addComma_0 = true), "{\"start_network_check\":")
+            
+      if (value_start_network_check_135 === null) {
+        json += JSON_STR_NULL
+      } else {
+    json += asBoolean(value_start_network_check_135)
+      }
+    
+          }
+
+          const value_over_speed_threshold_136 = obj["over_speed_threshold"]
+          if (value_over_speed_threshold_136 !== undefined) {
+            json += addComma_0 ? ",\"over_speed_threshold\":" : ((addComma_0 = true), "{\"over_speed_threshold\":")
+            
+      if (value_over_speed_threshold_136 === null) {
+        json += JSON_STR_NULL
+      } else {
+    json += asNumber(value_over_speed_threshold_136)
+      }
+    
+          }
+
+          const value_is_need_consistency_check_137 = obj["is_need_consistency_check"]
+          if (value_is_need_consistency_check_137 !== undefined) {
+            json += addComma_0 ? ",\"is_need_consistency_check\":" : ((addComma_0 = true), "{\"is_need_consistency_check\":")
+            
+      if (value_is_need_consistency_check_137 === null) {
+        json += JSON_STR_NULL
+      } else {
+    json += asBoolean(value_is_need_consistency_check_137)
+      }
+    
+          }
+
+          const value_clonevm_template_id_138 = obj["clonevm_template_id"]
+          if (value_clonevm_template_id_138 !== undefined) {
+            json += addComma_0 ? ",\"clonevm_template_id\":" : ((addComma_0 = true), "{\"clonevm_template_id\":")
+            
+      if (value_clonevm_template_id_138 === null) {
+        json += JSON_STR_NULL
+      } else {
+    
+        if (typeof value_clonevm_template_id_138 !== 'string') {
+          if (value_clonevm_template_id_138 === null) {
+            json += JSON_STR_EMPTY_STRING
+          } else if (value_clonevm_template_id_138 instanceof Date) {
+            json += JSON_STR_QUOTE + value_clonevm_template_id_138.toISOString() + JSON_STR_QUOTE
+          } else if (value_clonevm_template_id_138 instanceof RegExp) {
+            json += asString(value_clonevm_template_id_138.source)
+          } else {
+            json += asString(value_clonevm_template_id_138.toString())
+          }
+        } else {
+          json += asString(value_clonevm_template_id_138)
+        }
+        
+      }
+    
+          }
+
+          const value_log_collect_status_139 = obj["log_collect_status"]
+          if (value_log_collect_status_139 !== undefined) {
+            json += addComma_0 ? ",\"log_collect_status\":" : ((addComma_0 = true), "{\"log_collect_status\":")
+            
+      if (value_log_collect_status_139 === null) {
+        json += JSON_STR_NULL
+      } else {
+    
+        if (typeof value_log_collect_status_139 !== 'string') {
+          if (value_log_collect_status_139 === null) {
+            json += JSON_STR_EMPTY_STRING
+          } else if (value_log_collect_status_139 instanceof Date) {
+            json += JSON_STR_QUOTE + value_log_collect_status_139.toISOString() + JSON_STR_QUOTE
+          } else if (value_log_collect_status_139 instanceof RegExp) {
+            json += asString(value_log_collect_status_139.source)
+          } else {
+            json += asString(value_log_collect_status_139.toString())
+          }
+        } else {
+          json += asString(value_log_collect_status_139)
+        }
+        
+      }
+    
+          }
 if (!addComma_0) json += JSON_STR_BEGIN_OBJECT
 
 return json + JSON_STR_END_OBJECT
