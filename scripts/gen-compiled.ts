@@ -22,12 +22,14 @@ import {
 } from '../src/lib/precompiled.js';
 import { createAjv } from '../src/lib/validation.js';
 import { SeedTask } from '../src/schemas/index.js';
+import { SeedSource } from '../src/sms/sources/render.js';
 
 const COMMAND = 'npm run gen:compiled';
 
 /** Checkers made at import time (createChecker), which building the app does not show: listed here. */
 const CHECKED: readonly { schema: object; use: string }[] = [
   { schema: SeedTask, use: 'seed task check' },
+  { schema: SeedSource, use: 'seed source check' },
   { schema: FaultRuleInput, use: 'fault rule check' },
 ];
 

@@ -37,6 +37,7 @@ describe('OpenAPI document', () => {
         'DELETE /_mock/faults/{id} MockRemoveFault',
         'DELETE /_mock/requests MockClearRequests',
         'DELETE /_mock/tasks/{task_id} MockDeleteTask',
+        'DELETE /_mock/sources/{source_id} MockDeleteSource',
         'GET /_mock/clock MockShowClock',
         'GET /_mock/faults MockListFaults',
         'GET /_mock/health MockHealth',
@@ -47,6 +48,7 @@ describe('OpenAPI document', () => {
         'POST /_mock/reset MockReset',
         'PUT /_mock/clock MockUpdateClock',
         'PUT /_mock/tasks/{task_id} MockPutTask',
+        'PUT /_mock/sources/{source_id} MockPutSource',
       ].sort(),
     );
   });
