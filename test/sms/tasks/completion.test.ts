@@ -173,6 +173,22 @@ describe('completion by progress reports', () => {
     },
   );
 
+  it('a syncing task seeded as launched finishes its migration when the plan is done, one not launched syncs', async () => {
+    const seeded = (id: string, launched: boolean) => ({
+      ...sampleTask(id),
+      state: 'RUNNING',
+      syncing: true,
+      launched,
+      start_date: 1000,
+      sub_tasks: [{ name: 'SSL_CONFIG', progress: 0 }],
+    });
+    await t.core.admin.putTasks([seeded('launched', true), seeded('not-launched', false)]);
+    await send('launched', report('SSL_CONFIG', 100));
+    await send('not-launched', report('SSL_CONFIG', 100));
+    expect(await show('launched')).toMatchObject({ state: 'MIGRATE_SUCCESS', total_time: t.clock.now() - 1000 });
+    expect(await show('not-launched')).toMatchObject({ state: 'SYNCING', finish_date: null, total_time: null });
+  });
+
   it('the first report starts a READY task that was never started, and may finish it at once', async () => {
     await t.core.admin.putTasks([{ ...sampleTask('task-1'), sub_tasks: [{ id: 1, name: 'SSL_CONFIG', progress: 0 }] }]);
     await send('task-1', report('SSL_CONFIG', 100));
