@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { operationIds } from '../../src/schemas/generated/operations.js';
 import { type SmsMock, startMock } from '../../src/testing.js';
 import {
   api,
@@ -77,11 +78,11 @@ describe('/_mock/faults over inject', () => {
     const cases: [unknown, string][] = [
       [
         { operation: 'UpdateTaskSped', effect: { type: 'error', preset: 'internal' } },
-        "operation 'UpdateTaskSped' is not one of: ShowTask, UpdateTask, UpdateTaskSpeed",
+        `operation 'UpdateTaskSped' is not one of: ${[...operationIds].sort().join(', ')}`,
       ],
       [
         { operation: 'MockHealth', effect: { type: 'drop' } },
-        "operation 'MockHealth' is not one of: ShowTask, UpdateTask, UpdateTaskSpeed",
+        `operation 'MockHealth' is not one of: ${[...operationIds].sort().join(', ')}`,
       ],
       [{ operaton: 'ShowTask', effect: { type: 'drop' } }, 'operaton is not a known field'],
       [

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { operationIds } from '../../src/schemas/generated/operations.js';
 import { startMock } from '../../src/testing.js';
 import { api, type JournalBody, progressReport, rowCount, sampleTask, useTestApp } from '../helpers.js';
 
@@ -98,7 +99,7 @@ describe('GET /_mock/requests', () => {
 
   it('refuses an operation no route serves and a parameter it does not know, naming them', async () => {
     await sendReport();
-    const known = 'ShowTask, UpdateTask, UpdateTaskSpeed';
+    const known = [...operationIds].sort().join(', ');
     const cases: [string, string][] = [
       ['/_mock/requests?operation=UpdateTaskSped', `operation 'UpdateTaskSped' is not one of: ${known}`],
       ['/_mock/requests?operation=UpdateTaskSped&count=true', `operation 'UpdateTaskSped' is not one of: ${known}`],

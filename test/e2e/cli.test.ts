@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { operationIds } from '../../src/schemas/generated/operations.js';
 import { StartError, startServer } from '../../src/server.js';
+
+/** The operation names an unknown one is refused with, as the registry lists them. */
+const KNOWN = [...operationIds].sort().join(', ');
+
 import { PACKAGE } from '../../src/version.js';
 import { type JournalBody, progressReport, type ShowTaskBody, sampleTask, TOKEN } from '../helpers.js';
 import { type Child, runCli, runCliToEnd, within } from './process.js';
@@ -120,8 +125,8 @@ describe('start-up failures: one line on stderr, exit 1, nothing created', () =>
       [[{ effect: { type: 'drop' } }, { effect: { type: 'latency' } }], 'rule 1: a latency effect needs latency_ms'],
       [{ faults: [{ effect: { type: 'bogus' } }] }, 'rule 0: effect.type must be one of: error, latency, drop, empty'],
       [
-        [{ operation: 'ListTasks', effect: { type: 'drop' } }],
-        "rule 0: operation 'ListTasks' is not one of: ShowTask, UpdateTask, UpdateTaskSpeed",
+        [{ operation: 'ListTemplates', effect: { type: 'drop' } }],
+        `rule 0: operation 'ListTemplates' is not one of: ${KNOWN}`,
       ],
     ];
     const [first, ...others] = cases;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmsMock, startMock } from '../../src/index.js';
+import { operationIds } from '../../src/schemas/generated/operations.js';
 import { PACKAGE } from '../../src/version.js';
 import { progressReport, sampleTask } from '../helpers.js';
 
@@ -99,7 +100,7 @@ describe('startMock', () => {
   it('journal helpers refuse an operation no route serves and a filter key they do not know', async () => {
     await sms.reset();
     await put('/v3/tasks/seeded/progress', report);
-    const known = 'ShowTask, UpdateTask, UpdateTaskSpeed';
+    const known = [...operationIds].sort().join(', ');
     const message = `Invalid request parameter: operation 'UpdateTaskSped' is not one of: ${known}`;
     expect(() => sms.journal.list({ operation: 'UpdateTaskSped' })).toThrow(message);
     expect(() => sms.journal.count({ operation: 'UpdateTaskSped' })).toThrow(message);
