@@ -38,6 +38,25 @@ export function seedTasks(): TaskFixture[] {
   return [sampleTask('task-1'), sampleTask('task-2'), big];
 }
 
+/** Ids of the source servers every run starts with: no seeded task names them (the tasks name src-1, unregistered), so tasks show what UpdateTask gave them. */
+export const SOURCE_IDS = ['src-2', 'src-free'] as const;
+
+/** The source servers every run starts with, in the ShowServer shape. */
+export function seedSources(): ({ id: string } & Record<string, unknown>)[] {
+  const source = (id: string, name: string) => ({
+    id,
+    name,
+    ip: '10.0.0.5',
+    os_type: 'LINUX',
+    os_version: 'CENTOS_7_9_64BIT',
+    agent_version: '25.2.0',
+    memory: 4018196480,
+    disks: [{ name: '/dev/vda', device_use: 'BOOT', size: 42949672960, used_size: 10737418240 }],
+    networks: [{ name: 'eth0', ip: '10.0.0.5', mac: 'fa:16:3e:00:00:01' }],
+  });
+  return [source('src-2', 'web-01'), source('src-free', 'web-02')];
+}
+
 export interface FuzzApp extends TestApp {
   /** Back to the seeded state: tasks, journal, fault rules and clock. */
   restore(): Promise<void>;
@@ -45,7 +64,7 @@ export interface FuzzApp extends TestApp {
 
 export async function buildFuzzApp(config: Parameters<typeof buildTestApp>[0] = {}): Promise<FuzzApp> {
   // The seed is put back by every reset.
-  const t = await buildTestApp(config, undefined, { seed: seedTasks() });
+  const t = await buildTestApp(config, undefined, { seed: seedTasks(), seedSources: seedSources() });
   return { ...t, restore: () => t.core.reset() };
 }
 

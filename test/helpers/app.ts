@@ -34,13 +34,15 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Tasks put in at start and put back by every reset. */
   readonly seed?: readonly TaskFixture[];
+  /** Source servers put in at start (before the tasks) and put back by every reset, in the ShowServer shape. */
+  readonly seedSources?: readonly ({ id: string } & Record<string, unknown>)[];
   readonly logger?: FastifyBaseLogger;
 }
 
 export async function buildTestApp(
   config: Partial<AppConfig> = {},
   clock = new TestClock(),
-  { seed = [], logger }: TestAppOptions = {},
+  { seed = [], seedSources = [], logger }: TestAppOptions = {},
 ): Promise<TestApp> {
   const db = openDatabase({ path: ':memory:' });
   const full = { autoCreate: false, bodyLimit: 1024 * 1024, credentials: new Map(), ...config };
@@ -53,6 +55,7 @@ export async function buildTestApp(
     db,
     clock,
     seed,
+    seedSources,
   });
   const app = await buildApp({ config: full, core, ...(logger ? { logger } : {}) });
   await core.start();
