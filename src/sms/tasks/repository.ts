@@ -665,6 +665,8 @@ export function createTaskRepository(db: Db): TaskRepository {
    * The ListTasks statement for the filters given (one per set of them), with its parameters: the count, or the page
    * (newest first by rowid, which follows insertion) with each task's source server, subtasks and configuration
    * settings in the same statement, so a page costs one query whatever it holds (progress samples are never read).
+   * The page's rows are chosen first from the rowid alone: the tasks an offset skips are never read, nor their
+   * subtasks gathered.
    */
   function listStatement(filters: TaskFilters, kind: 'count' | 'page'): { statement: Statement; params: string[] } {
     let mask = 0;
@@ -692,8 +694,9 @@ export function createTaskRepository(db: Db): TaskRepository {
                (SELECT json_group_array(json_object('config_key', c.config_key, 'config_value', c.config_value,
                   'config_status', c.config_status) ORDER BY c.position)
                 FROM task_configurations c WHERE c.task_id = t.id) AS special_config_json
-             FROM tasks t ${SOURCE_JOIN}${where}
-             ORDER BY t.rowid DESC LIMIT ? OFFSET ?`,
+             FROM (SELECT t.rowid AS page_rowid FROM tasks t${where} ORDER BY t.rowid DESC LIMIT ? OFFSET ?) p
+             JOIN tasks t ON t.rowid = p.page_rowid ${SOURCE_JOIN}
+             ORDER BY t.rowid DESC`,
           )
           .safeIntegers(true),
       };
