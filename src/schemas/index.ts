@@ -23,9 +23,9 @@ type JsonSchema = Record<string | symbol, unknown>;
 /**
  * A deep copy of a schema with no `required` lists (every field may be left out) whose objects refuse fields they do
  * not list, so a misspelt key is an error rather than silently dropped; an object that says otherwise stays open.
- * Keeps TypeBox's symbol keys.
+ * Keeps TypeBox's symbol keys. The mock's document shapes (tasks, source servers) are built with it.
  */
-function asDocument<T extends TSchema>(schema: T): T {
+export function asDocument<T extends TSchema>(schema: T): T {
   const copy = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(copy);
     if (node === null || typeof node !== 'object') return node;

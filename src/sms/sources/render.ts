@@ -2,8 +2,9 @@
 // checks and the recommended target disks computed from the registration, its task and that task's last report.
 // Every field of the answer's model is present, null where the source has no value, at every depth. Also the shape
 // of a source as seeds and PUT /_mock/sources/{id} give it.
-import { type TSchema, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import {
+  asDocument,
   RegisterServerBody,
   ShowServerResponse,
   SourceServersResponseBody,
@@ -155,27 +156,6 @@ export function showServerBody(source: SourceRecord, task?: TaskSummary, sizes?:
 /** A source as ListServers lists it. */
 export function listedServer(source: SourceRecord, task?: TaskSummary, sizes?: ReportedSizes): JsonObject {
   return withNulls(SourceServersResponseBody as unknown as JsonSchema, sourceView(source, task, sizes)) as JsonObject;
-}
-
-/**
- * A deep copy of a schema with no `required` lists whose objects refuse fields they do not list (a misspelt key is
- * an error rather than silently dropped). Keeps TypeBox's symbol keys.
- */
-function asDocument<T extends TSchema>(schema: T): T {
-  const copy = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(copy);
-    if (node === null || typeof node !== 'object') return node;
-    const out: JsonSchema = {};
-    for (const key of Reflect.ownKeys(node)) {
-      if (key === 'required') continue;
-      out[key] = copy((node as JsonSchema)[key]);
-    }
-    if (out.type === 'object' && out.properties !== undefined && !('additionalProperties' in out)) {
-      out.additionalProperties = false;
-    }
-    return out;
-  };
-  return copy(schema) as T;
 }
 
 const registered = RegisterServerBody.properties;
