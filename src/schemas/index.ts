@@ -43,6 +43,25 @@ export function asDocument<T extends TSchema>(schema: T): T {
 }
 
 /**
+ * The value cut to the schema: every property it declares, null where the value has none, at every depth (array
+ * items by the schema's `items`). How the answers whose every field is present (ShowServer, ListServers, ListTasks'
+ * items) are shaped.
+ */
+export function withNulls(schema: TSchema | JsonSchema, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) {
+    const items = (schema as JsonSchema).items as JsonSchema | undefined;
+    return items ? value.map((item) => withNulls(items, item)) : value;
+  }
+  const properties = (schema as JsonSchema).properties as Record<string, JsonSchema> | undefined;
+  if (!properties || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [name, property] of Object.entries(properties)) out[name] = withNulls(property, record[name]);
+  return out;
+}
+
+/**
  * A task as seeds and PUT /_mock/tasks/{id} give it: the ShowTask shape with every field optional (types, bounds and
  * enums still hold), plus the fields a task stores without showing them (UpdateTask's target_disk_ids, whether the
  * target was launched, the passphrase). The id may be left out where the path names it.

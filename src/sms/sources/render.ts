@@ -9,13 +9,12 @@ import {
   ShowServerResponse,
   SourceServersResponseBody,
   UpdateServerNameBody,
+  withNulls,
 } from '../../schemas/index.js';
 import { Nullable, StringEnum } from '../../schemas/types.js';
 import { environmentChecks, type Registration, type ShownCheck } from './checks.js';
 import { CHANGESTATE_MIGRATION_CYCLES, SOURCE_STATES } from './life-cycle.js';
 import type { JsonObject, ReportedSizes, SourceRecord, TaskSummary } from './repository.js';
-
-type JsonSchema = Record<string | symbol, unknown>;
 
 /** Registration fields ShowServer shows as they were reported. */
 const REPORTED_FIELDS = [
@@ -33,21 +32,6 @@ const REPORTED_FIELDS = [
   'has_tc',
   'start_type',
 ] as const;
-
-/** Gives every property the schema declares a value, null where the data has none, at every depth. */
-export function withNulls(schema: JsonSchema, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (Array.isArray(value)) {
-    const items = schema.items as JsonSchema | undefined;
-    return items ? value.map((item) => withNulls(items, item)) : value;
-  }
-  const properties = schema.properties as Record<string, JsonSchema> | undefined;
-  if (!properties || typeof value !== 'object') return value;
-  const record = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [name, property] of Object.entries(properties)) out[name] = withNulls(property, record[name]);
-  return out;
-}
 
 function isRecord(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -150,12 +134,12 @@ function sourceView(source: SourceRecord, task: TaskSummary | undefined, sizes: 
 
 /** The ShowServer body of a source. */
 export function showServerBody(source: SourceRecord, task?: TaskSummary, sizes?: ReportedSizes): JsonObject {
-  return withNulls(ShowServerResponse as unknown as JsonSchema, sourceView(source, task, sizes)) as JsonObject;
+  return withNulls(ShowServerResponse, sourceView(source, task, sizes)) as JsonObject;
 }
 
 /** A source as ListServers lists it. */
 export function listedServer(source: SourceRecord, task?: TaskSummary, sizes?: ReportedSizes): JsonObject {
-  return withNulls(SourceServersResponseBody as unknown as JsonSchema, sourceView(source, task, sizes)) as JsonObject;
+  return withNulls(SourceServersResponseBody, sourceView(source, task, sizes)) as JsonObject;
 }
 
 const registered = RegisterServerBody.properties;

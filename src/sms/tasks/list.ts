@@ -1,7 +1,7 @@
 // The ListTasks read model: the query as filters and a page, and each task in the list's own item shape
 // (TasksResponseBody: fewer fields than ShowTask, nested objects cut to theirs), every field present, null where the
 // task has no value.
-import { type ListTasksQuery, type ListTasksResponse, TasksResponseBody } from '../../schemas/index.js';
+import { type ListTasksQuery, type ListTasksResponse, TasksResponseBody, withNulls } from '../../schemas/index.js';
 import type { ListedTask, TaskFilters } from './repository.js';
 
 /** Tasks per page when the query gives no limit, or 0 (the schema's default; 0 reads as "the default" too). */
@@ -24,32 +24,9 @@ export function pageOf(query: ListTasksQuery): { limit: number; offset: number }
   return { limit, offset: query.offset ?? 0 };
 }
 
-type SchemaNode = {
-  readonly type?: string;
-  readonly properties?: Readonly<Record<string, SchemaNode>>;
-  readonly items?: SchemaNode;
-};
-
-/** The value cut to the schema: every property it declares, null where the value has none, at every depth. */
-function project(schema: SchemaNode, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (Array.isArray(value)) {
-    const items = schema.items;
-    return items ? value.map((item) => project(items, item)) : value;
-  }
-  const properties = schema.properties;
-  if (properties === undefined || typeof value !== 'object') return value;
-  const record = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const name in properties) out[name] = project(properties[name] as SchemaNode, record[name]);
-  return out;
-}
-
-const ITEM = TasksResponseBody as unknown as SchemaNode;
-
 /** A listed task in the ListTasks item shape. */
 export function listItem({ task, special_config }: ListedTask): TasksResponseBody {
-  return project(ITEM, { ...task, special_config }) as TasksResponseBody;
+  return withNulls(TasksResponseBody, { ...task, special_config }) as TasksResponseBody;
 }
 
 /** The ListTasks body: how many tasks match, and the page of them. */
