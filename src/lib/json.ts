@@ -137,6 +137,21 @@ export function mayHoldInt64(text: string): boolean {
   return LONG_DIGITS.test(text);
 }
 
+/** An int64 value: a number where it is exact, a bigint beyond 2^53. */
+export type Int64Value = number | bigint;
+
+/**
+ * An integer read by a safeIntegers statement (bigint) as a number when it fits, so ordinary values stay ordinary;
+ * null for SQL NULL.
+ */
+export function int64Of(value: unknown): Int64Value | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
+  }
+  return value as number;
+}
+
 /** Stringifies values that may hold bigint (JSON.stringify throws on them). */
 export function stringifyJson(value: unknown): string {
   try {

@@ -2,9 +2,9 @@
 // once per connection. It stores what it is told: which state a source moves to is the service's to decide. Every
 // method runs in the caller's transaction (the write queue's), none opens its own.
 import type { Db } from '../../db/database.js';
-import { parseJson, stringifyJson } from '../../lib/json.js';
+import { type Int64Value, int64Of, parseJson, stringifyJson } from '../../lib/json.js';
 
-export type Int64Value = number | bigint;
+export type { Int64Value };
 export type JsonObject = Record<string, unknown>;
 
 /** A source server's own fields: the indexed and changing ones as columns, what the agent reported as JSON. */
@@ -155,15 +155,6 @@ const FILTER_CLAUSES: readonly [keyof SourceFilter, string][] = [
 /** Filter sets that keep a statement of their own; past this many, statements are made per call. */
 const MAX_FILTER_STATEMENTS = 256;
 
-/** bigint from a safeIntegers statement → number when it fits, so ordinary values stay ordinary. */
-function int(value: unknown): Int64Value | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'bigint') {
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
-  }
-  return value as number;
-}
-
 function toSql(column: string, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (column === 'connected') return value ? 1 : 0;
@@ -177,7 +168,7 @@ function rowToSource(row: Record<string, unknown>): SourceRecord {
     const value = row[column];
     if (column === 'connected') source[column] = value !== 0n && value !== 0;
     else if (column === 'registration') source[column] = parseJson(value as string);
-    else if (INTEGER_COLUMNS.has(column)) source[column] = int(value);
+    else if (INTEGER_COLUMNS.has(column)) source[column] = int64Of(value);
     else source[column] = value ?? null;
   }
   return source as unknown as SourceRecord;
@@ -189,7 +180,7 @@ const INTEGER_TASK_FIELDS = ['start_date', 'estimate_complete_time', 'remain_sec
 function rowToTask(row: Record<string, unknown>): TaskSummary {
   const task: Record<string, unknown> = { ...row };
   for (const field of BOOLEAN_TASK_FIELDS) task[field] = row[field] === null ? null : row[field] !== 0n;
-  for (const field of INTEGER_TASK_FIELDS) task[field] = int(row[field]);
+  for (const field of INTEGER_TASK_FIELDS) task[field] = int64Of(row[field]);
   task.speed_limit = row.speed_limit === null ? null : Number(row.speed_limit);
   task.target_server = row.target_server === null ? null : parseJson(row.target_server as string);
   return task as unknown as TaskSummary;
@@ -325,7 +316,7 @@ export function createSourceRepository(db: Db): SourceRepository {
 
     lastReport(taskId) {
       const row = selectLastReport.get(taskId) as { replicatesize: bigint; totalsize: bigint } | undefined;
-      return row && { replicatesize: int(row.replicatesize) ?? 0, totalsize: int(row.totalsize) ?? 0 };
+      return row && { replicatesize: int64Of(row.replicatesize) ?? 0, totalsize: int64Of(row.totalsize) ?? 0 };
     },
 
     list(filter, limit, offset) {

@@ -2,9 +2,9 @@
 // It stores what it is told: which state a task moves to is the service's to decide (state-machine.ts). Every method
 // runs in the caller's transaction (the write queue's), none opens its own.
 import type { Db } from '../../db/database.js';
-import { parseJson, stringifyJson } from '../../lib/json.js';
+import { type Int64Value, int64Of, parseJson, stringifyJson } from '../../lib/json.js';
 
-export type Int64Value = number | bigint;
+export type { Int64Value };
 export type JsonObject = Record<string, unknown>;
 
 /** Task columns by storage kind. Column names are the ShowTask wire names (plus a few UpdateTask-only ones). */
@@ -180,15 +180,6 @@ const REPORT_OPTIONAL = [
   'agent_time',
 ] as const;
 
-/** bigint from a safeIntegers statement → number when it fits, so ordinary values stay ordinary. */
-function int(value: unknown): Int64Value | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'bigint') {
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
-  }
-  return value as number;
-}
-
 function toSql(column: string, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (BOOLEAN_SET.has(column)) return value ? 1 : 0;
@@ -200,7 +191,7 @@ function fromSql(column: string, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (BOOLEAN_SET.has(column)) return value !== 0n && value !== 0;
   if (JSON_SET.has(column)) return parseJson(value as string);
-  if (INTEGER_SET.has(column)) return int(value);
+  if (INTEGER_SET.has(column)) return int64Of(value);
   return value;
 }
 
@@ -227,11 +218,11 @@ const SOURCE_JOIN = 'LEFT JOIN sources s ON s.id = t.source_server_id';
 
 function rowToSubTask(row: Record<string, unknown>): SubTaskRecord {
   return {
-    id: int(row.id) ?? 0,
+    id: int64Of(row.id) ?? 0,
     name: row.name as string | null,
     progress: Number(row.progress),
-    start_date: int(row.start_date),
-    end_date: int(row.end_date),
+    start_date: int64Of(row.start_date),
+    end_date: int64Of(row.end_date),
     migrate_speed: row.migrate_speed as number | null,
     user_op: row.user_op as string | null,
     process_trace: row.process_trace as string | null,
@@ -242,12 +233,12 @@ function rowToSample(row: Record<string, unknown>): ProgressSample {
   return {
     subtask_name: row.subtask_name as string,
     progress: Number(row.progress),
-    replicatesize: int(row.replicatesize) ?? 0,
-    totalsize: int(row.totalsize) ?? 0,
+    replicatesize: int64Of(row.replicatesize) ?? 0,
+    totalsize: int64Of(row.totalsize) ?? 0,
     process_trace: row.process_trace as string,
     migrate_speed: row.migrate_speed as number | null,
     compress_rate: row.compress_rate as number | null,
-    remain_time: int(row.remain_time),
+    remain_time: int64Of(row.remain_time),
     total_cpu_usage: row.total_cpu_usage as number | null,
     agent_cpu_usage: row.agent_cpu_usage as number | null,
     total_mem_usage: row.total_mem_usage as number | null,
@@ -606,11 +597,11 @@ export function createTaskRepository(db: Db): TaskRepository {
     let free = 1n;
     return subTasks.map((subTask) => {
       if (subTask.id !== null && subTask.id !== undefined) return subTask.id;
-      if (next <= INT64_MAX) return int(next++) as Int64Value;
+      if (next <= INT64_MAX) return int64Of(next++) as Int64Value;
       used ??= new Set([...(selectSubTaskIds.all(taskId) as bigint[]), ...given.map((id) => BigInt(id))]);
       while (used.has(free)) free++;
       used.add(free);
-      return int(free) as Int64Value;
+      return int64Of(free) as Int64Value;
     });
   }
 
@@ -767,8 +758,8 @@ export function createTaskRepository(db: Db): TaskRepository {
       if (row === undefined) return undefined;
       return {
         state: row.state as string | null,
-        start_date: int(row.start_date),
-        finish_date: int(row.finish_date),
+        start_date: int64Of(row.start_date),
+        finish_date: int64Of(row.finish_date),
         syncing: row.syncing === 1n,
         launched: row.launched === 1n,
         source_server_id: row.source_server_id as string | null,
@@ -788,7 +779,7 @@ export function createTaskRepository(db: Db): TaskRepository {
         state: row.state as string | null,
         os_type: row.os_type as string | null,
         type: row.type as string | null,
-        start_date: int(row.start_date),
+        start_date: int64Of(row.start_date),
         syncing: row.syncing === 1n,
         need_migration_test: row.need_migration_test === 1n,
         launched: row.launched === 1n,
