@@ -22,7 +22,7 @@ export const TASK_STATES = [
 
 export type TaskState = (typeof TASK_STATES)[number];
 
-/** States a task passes through on its way to another; they refuse every action but collect_log. */
+/** States a task passes through on its way to another; they refuse every action but collect_log (DELETING that too). */
 export const TRANSIENT_STATES: readonly TaskState[] = ['ABORTING', 'SKIPPING', 'DELETING', 'RESETING'];
 
 /** Date fields a move sets with the time of the event, where they are still empty. */
@@ -186,9 +186,10 @@ export interface ActionMove {
   /** The command the source agent is given; data only for now. */
   readonly agentCommand?: 'START' | 'STOP' | 'SKIP' | 'PREMIGRATE' | null;
   /**
-   * A side effect the service performs: network_check fills network_check_info; clone creates the clone_server
-   * record; clear removes the snapshots; collect_log moves log_collect_status INIT → UPLOADING → UPLOADED; skip_check
-   * closes the running CHECK_CONSISTENCY at 100 so the plan goes on.
+   * A side effect the service performs: network_check sets start_network_check (the figures come from the agent's
+   * UpdateNetworkCheckInfo); clone creates the clone_server record at once; clear drops target_snapshot_id;
+   * collect_log sets log_collect_status to UPLOADED at once; skip_check closes the running CHECK_CONSISTENCY at 100
+   * so the plan goes on.
    */
   readonly effect?: 'network_check' | 'clone' | 'clear' | 'collect_log' | 'skip_check';
   /** The move happens only while this holds; otherwise the operation's own error. */
