@@ -660,7 +660,9 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
 
     updateTaskStatus(id, given) {
       const operation = given.operation as TaskOperation;
-      const inputs: ActionInputs = { now: clock.now(), cloneVmId: randomUUID(), templateId: given.template_id ?? null };
+      // An empty template_id names no template: the task's own is used then, as when the field is left out.
+      const templateId = given.template_id === undefined || given.template_id === '' ? null : given.template_id;
+      const inputs: ActionInputs = { now: clock.now(), cloneVmId: randomUUID(), templateId };
       return writes.run(() => {
         const task = tasks.actionView(id);
         if (task === undefined) throw new ApiError('taskNotFound', id);

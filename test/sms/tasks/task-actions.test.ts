@@ -273,6 +273,25 @@ describe('POST /v3/tasks/{task_id}/action (UpdateTaskStatus)', () => {
     });
   });
 
+  it.each([
+    [{ template_id: 'tpl-body' }, 'tpl-body'],
+    [{}, 'tpl-task'],
+    [{ template_id: '' }, 'tpl-task'],
+  ])('clone_test with %j on a task created with tpl-task clones from %s', async (given, used) => {
+    await t.core.admin.putTasks([
+      { ...sampleTask('task-1'), state: 'SYNCING', syncing: true, clonevm_template_id: 'tpl-task' },
+    ]);
+    const response = await action('task-1', { operation: 'clone_test', ...given });
+    expect([response.statusCode, response.body]).toEqual([200, '{}']);
+    const task = await show('task-1');
+    expect(task).toMatchObject({
+      state: 'SYNCING',
+      clonevm_template_id: used,
+      clone_server: { name: 'web-01-clone', clone_state: 'FINISHED' },
+    });
+    expect((task.clone_server as { vm_id: string }).vm_id).toMatch(UUID);
+  });
+
   it('accepts the legacy param and the other optional fields alongside the operation', async () => {
     await t.core.admin.putTasks([sampleTask('task-1')]);
     const response = await action('task-1', {
