@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseJson } from '../../../src/lib/json.js';
 import { api, dbSnapshot, type ErrorBody, json, useTestApp } from '../../helpers.js';
 import { type Body, checksOf, LINUX_CHECKS, linuxRegistration, taskFor } from './fixtures.js';
 
@@ -127,6 +128,68 @@ describe('GET /v3/sources (ListServers)', () => {
       log_upload_time: null,
       log_share_url: null,
       subtask_info: null,
+    });
+  });
+
+  it('answers int64 values beyond 2^53 exactly: the server’s, its recommended disks’, its task’s and its last sizes', async () => {
+    const MAX = 9223372036854775807n;
+    const { ip, name, os_type, networks, disks: _disks, ...rest } = linuxRegistration();
+    const disk = { name: '/dev/vda', partition_style: 'MBR', device_use: 'BOOT', size: MAX, used_size: MAX - 1n };
+    const pv = { name: '/dev/vda1', device_use: 'OS', size: MAX - 2n, used_size: 9007199254740993n, index: 0 };
+    const document = {
+      ...rest,
+      ip,
+      name,
+      os_type,
+      networks,
+      add_date: MAX,
+      memory: MAX - 3n,
+      disks: [{ ...disk, physical_volumes: [pv] }],
+    };
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/_mock/sources/s1',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(document, (_key, value) => (typeof value === 'bigint' ? `#${value}#` : value)).replace(
+        /"#(\d+)#"/g,
+        '$1',
+      ),
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    await t.core.admin.putTasks([
+      taskFor('s1', 'task-1', {
+        state: 'RUNNING',
+        start_date: MAX - 4n,
+        estimate_complete_time: MAX - 5n,
+        remain_seconds: 9007199254740995n,
+        sub_tasks: [{ id: 1, name: 'MIGRATE_LINUX_BLOCK', progress: 0 }],
+      }),
+    ]);
+    const report = await api(t.app, {
+      method: 'PUT',
+      url: '/v3/tasks/task-1/progress',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"subtask_name":"MIGRATE_LINUX_BLOCK","progress":40,"replicatesize":${MAX - 6n},"totalsize":${MAX},"process_trace":"x"}`,
+    });
+    expect(report.statusCode, report.body).toBe(200);
+    const response = await api(t.app, { method: 'GET', url: '/v3/sources' });
+    expect(response.statusCode, response.body).toBe(200);
+    const [listed] = (parseJson(response.body) as { source_servers: Body[] }).source_servers;
+    expect(listed).toMatchObject({
+      add_date: MAX,
+      memory: MAX - 3n,
+      init_target_server: {
+        disks: [
+          {
+            size: MAX,
+            used_size: MAX - 1n,
+            physical_volumes: [{ size: MAX - 2n, used_size: 9007199254740993n, index: 0 }],
+          },
+        ],
+      },
+      current_task: { start_date: MAX - 4n, estimate_complete_time: MAX - 5n, remain_seconds: 9007199254740995n },
+      replicatesize: MAX - 6n,
+      totalsize: MAX,
     });
   });
 
