@@ -276,10 +276,7 @@ const SKIP: ActionMove = {
   note: 'inferred: skips the running consistency check (PySDK SKIPPING, ShowCommand SKIP)',
 };
 const OVERSPEED: ActionMove = {
-  to: 'ABORTING',
-  settle: 'ABORT',
-  source: { state: 'stopping', settle: 'stopped' },
-  agentCommand: 'STOP',
+  ...STOP,
   note: 'inferred: the agent pauses a task over its speed threshold (SMS.9007 over-speed pause), as stop does',
 };
 const ROLLBACK: ActionMove = {
