@@ -63,9 +63,9 @@ export const ERRORS = {
     message: 'Only the tasks that are created or monitored can be paused',
     source: 'SMS',
   },
-  /** start on a task that is neither ready, paused, failed nor finished (the v1 error table's code). */
+  /** start on a task that is neither ready, paused, failed to migrate nor finished (the v1 error table's code). */
   resumeNotAllowed: { status: 400, code: 'SMS.1039', message: 'Only paused tasks can be resumed', source: 'SMS' },
-  /** restart on a task that has not failed (the v1 error table's code). */
+  /** restart on a task that has not failed to migrate (the v1 error table's code). */
   restartNotAllowed: {
     status: 400,
     code: 'SMS.1040',
@@ -93,7 +93,7 @@ export const ERRORS = {
     message: "The task's state does not allow this operation",
     source: 'SMS',
   },
-  /** Deleting a running, syncing or stopping task (the v1 error table's code). */
+  /** Deleting a running or syncing task, or one in a transient state (the v1 error table's code). */
   deleteTaskNotAllowed: {
     status: 400,
     code: 'SMS.2015',
