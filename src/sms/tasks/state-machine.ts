@@ -64,23 +64,24 @@ export interface CompletionContext {
 
 /**
  * The move when every subtask of the plan stands at 100, or undefined when the task stays as it is.
- * - RUNNING, a syncing task not launched, or one whose resumed incremental sync finished → SYNCING: replication done,
- *   continuous sync (DOC qs-sms: syncing=true enters continuous sync).
- * - RUNNING, another task's incremental sync (stopped, then resumed) → SYNC_SUCCESS (chosen).
+ * - RUNNING, a syncing task not launched yet → SYNCING: replication done (or a stopped continuous sync resumed and
+ *   caught up), continuous sync (DOC qs-sms: syncing=true enters continuous sync).
+ * - RUNNING, any other task's incremental sync (stopped, then resumed) → SYNC_SUCCESS (chosen).
  * - RUNNING otherwise → MIGRATE_SUCCESS, stamping finish_date; the service sets total_time = finish - start (DOC
  *   qs-sms: with syncing=false the target is launched and the migration completes; a launched syncing task likewise).
- * - SYNCING, a task that does not sync: its incremental sync finished → SYNC_SUCCESS (DOCv1 console: 同步成功).
- * - SYNCING, a syncing task: continuous sync goes on (a clone finishing included) → undefined.
+ * - SYNCING, a task that does not sync, or a syncing task already launched (its continuous sync ended at the launch):
+ *   its incremental sync finished → SYNC_SUCCESS (DOCv1 console: 同步成功).
+ * - SYNCING, a syncing task not launched: continuous sync goes on (a clone finishing included) → undefined.
  * - any other state → undefined.
  */
 export function completion(state: string | null, task: CompletionContext): Transition | undefined {
   switch (state) {
     case 'RUNNING':
-      if (task.syncing && (!task.launched || task.incremental)) return { to: 'SYNCING' };
+      if (task.syncing && !task.launched) return { to: 'SYNCING' };
       if (task.incremental) return { to: 'SYNC_SUCCESS' };
       return { to: 'MIGRATE_SUCCESS', stamps: ['finish_date'] };
     case 'SYNCING':
-      return task.syncing ? undefined : { to: 'SYNC_SUCCESS' };
+      return task.syncing && !task.launched ? undefined : { to: 'SYNC_SUCCESS' };
     default:
       return undefined;
   }

@@ -118,6 +118,13 @@ describe('completion by progress reports', () => {
     for (const name of launchSteps('LINUX', 'MIGRATE_FILE')) await send(id, report(name, 100));
     expect(await show(id)).toMatchObject({ state: 'MIGRATE_SUCCESS', finish_date: t.clock.now() });
     expect(source()).toMatchObject({ state: 'finished', migration_cycle: 'cutovered' });
+
+    // Launched, its continuous sync is over: an incremental sync started now ends like any other task's.
+    expect((await action(id, 'start')).statusCode).toBe(200);
+    expect((await show(id)).state).toBe('SYNCING');
+    await send(id, report('SYNC_LINUX_FILE', 100));
+    expect((await show(id)).state).toBe('SYNC_SUCCESS');
+    expect(source()).toMatchObject({ state: 'finished', migration_cycle: 'cutovered' });
   });
 
   it('start after a finished migration runs an incremental sync, which ends in SYNC_SUCCESS', async () => {

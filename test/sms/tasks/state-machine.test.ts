@@ -272,14 +272,16 @@ describe('completion of the plan', () => {
   });
   it('puts a syncing task into continuous sync once replication is done', () => {
     expect(completion('RUNNING', { syncing: true, launched: false, incremental: false })).toEqual({ to: 'SYNCING' });
-    expect(completion('RUNNING', { syncing: true, launched: true, incremental: true })).toEqual({ to: 'SYNCING' });
+    // A launched syncing task's later incremental sync, stopped and resumed, ends like any other task's.
+    expect(completion('RUNNING', { syncing: true, launched: true, incremental: true })).toEqual({ to: 'SYNC_SUCCESS' });
   });
   it('ends an incremental sync in SYNC_SUCCESS, and keeps a syncing task syncing', () => {
     expect(completion('SYNCING', { ...plain, incremental: true })).toEqual({ to: 'SYNC_SUCCESS' });
     expect(completion('SYNCING', plain)).toEqual({ to: 'SYNC_SUCCESS' });
     expect(completion('RUNNING', { ...plain, incremental: true })).toEqual({ to: 'SYNC_SUCCESS' });
     expect(completion('SYNCING', { syncing: true, launched: false, incremental: false })).toBeUndefined();
-    expect(completion('SYNCING', { syncing: true, launched: true, incremental: true })).toBeUndefined();
+    // Launched, its continuous sync is over: an incremental sync started after the launch finishes.
+    expect(completion('SYNCING', { syncing: true, launched: true, incremental: true })).toEqual({ to: 'SYNC_SUCCESS' });
   });
   it('leaves every other state', () => {
     for (const state of TASK_STATES.filter((s) => s !== 'RUNNING' && s !== 'SYNCING')) {
