@@ -444,15 +444,15 @@ export type RegisterServerHeaders = Static<typeof RegisterServerHeaders>;
 export const PhysicalVolumeInput = Type.Object({
   device_use: Type.Optional(Nullable(Type.String({ description: 'Role of the partition, free text, e.g. NORMAL, OS, BOOT, VOLUME_GROUP or BTRFS.' }))),
   file_system: Type.Optional(Nullable(Type.String({ description: 'File system type.' }))),
-  index: Type.Optional(Nullable(Int32({ description: 'Partition order.' }))),
+  index: Type.Optional(Nullable(Int32({ minimum: 0, maximum: 2147483647, description: 'Partition order.' }))),
   mount_point: Type.Optional(Nullable(Type.String({ description: 'Mount point.' }))),
   name: Type.Optional(Nullable(Type.String({ description: 'Drive letter on Windows, device name on Linux.' }))),
-  size: Type.Optional(Nullable(Int64({ description: 'Size in bytes.' }))),
-  used_size: Type.Optional(Nullable(Int64({ description: 'Used bytes.' }))),
-  inode_size: Type.Optional(Nullable(Int64({ description: 'Inode size.' }))),
-  inode_nums: Type.Optional(Nullable(Int64({ description: 'Number of inodes.' }))),
+  size: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Size in bytes.' }))),
+  used_size: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Used bytes.' }))),
+  inode_size: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Inode size.' }))),
+  inode_nums: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Number of inodes.' }))),
   uuid: Type.Optional(Nullable(Type.String({ description: 'Partition GUID.' }))),
-  size_per_cluster: Type.Optional(Nullable(Int64({ description: 'Cluster size.' }))),
+  size_per_cluster: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Cluster size.' }))),
 }, { description: 'A partition of a source disk, as the agent reports it.' });
 export type PhysicalVolumeInput = Static<typeof PhysicalVolumeInput>;
 
@@ -461,12 +461,12 @@ export const ServerDiskInput = Type.Object({
   name: Type.Optional(Nullable(Type.String({ description: 'Disk name.' }))),
   partition_style: Type.Optional(Nullable(Type.String({ description: 'Partition table style, e.g. MBR or GPT; needed to pass the environment check.' }))),
   device_use: Type.Optional(Nullable(Type.String({ description: 'Role of the disk, free text, e.g. NORMAL, OS, BOOT, VOLUME_GROUP or BTRFS.' }))),
-  size: Type.Optional(Nullable(Int64({ description: 'Size in bytes.' }))),
-  used_size: Type.Optional(Nullable(Int64({ description: 'Used bytes.' }))),
+  size: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Size in bytes.' }))),
+  used_size: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Used bytes.' }))),
   physical_volumes: Type.Optional(Nullable(Type.Array(PhysicalVolumeInput, { description: 'Partitions.' }))),
   os_disk: Type.Optional(Nullable(Type.Boolean({ description: 'Whether this is the system disk.' }))),
   relation_name: Type.Optional(Nullable(Type.String({ description: 'Name of the matching disk on the target (Linux).' }))),
-  inode_size: Type.Optional(Nullable(Int64({ description: 'Inode size.' }))),
+  inode_size: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Inode size.' }))),
 }, { description: 'A disk of the source server, as the agent reports it.' });
 export type ServerDiskInput = Static<typeof ServerDiskInput>;
 
@@ -481,8 +481,8 @@ export const RegisterServerBody = Type.Object({
   os_version: Type.String({ minLength: 1, maxLength: 255, description: 'Operating system version.' }),
   linux_block_check: Type.Optional(Nullable(Type.String({ description: 'Block-level check result of the Linux system.' }))),
   firmware: Type.Optional(Nullable(StringEnum(['BIOS', 'UEFI'], { description: 'Boot firmware: BIOS or UEFI.' }))),
-  cpu_quantity: Type.Optional(Nullable(Int32({ description: 'Number of vCPUs.' }))),
-  memory: Type.Optional(Nullable(Int64({ description: 'Memory; documented as MB, sent as bytes in practice.' }))),
+  cpu_quantity: Type.Optional(Nullable(Int32({ minimum: 0, maximum: 2147483647, description: 'Number of vCPUs.' }))),
+  memory: Type.Optional(Nullable(Int64({ minimum: 0, maximum: INT64_MAX, description: 'Memory; documented as MB, sent as bytes in practice.' }))),
   disks: Type.Optional(Nullable(Type.Array(ServerDiskInput, { maxItems: 64, description: 'Disks (at most 64).' }))),
   btrfs_list: Type.Optional(Nullable(Type.Array(BtrfsFileSystem, { description: 'Btrfs file systems (Linux); [] when none.' }))),
   networks: Type.Array(NetWork, { minItems: 1, maxItems: 100, description: 'Network interfaces (1 to 100).' }),
@@ -502,7 +502,7 @@ export const RegisterServerBody = Type.Object({
   state: Type.Optional(Nullable(Type.String({ description: 'Source server state.' }))),
   oem_system: Type.Optional(Nullable(Type.Boolean({ description: 'Whether the OS is an OEM edition (Windows).' }))),
   start_type: Type.Optional(Nullable(StringEnum(['MANUAL', 'AUTO', ''], { description: 'How the agent was started: MANUAL (default), AUTO or empty; anything but MANUAL means started from MGC.' }))),
-  io_read_wait: Type.Optional(Nullable(Double({ description: 'Disk read latency, milliseconds.' }))),
+  io_read_wait: Type.Optional(Nullable(Double({ minimum: 0, description: 'Disk read latency, milliseconds.' }))),
   has_tc: Type.Optional(Nullable(Type.Boolean({ description: 'Whether tc is installed (Linux).' }))),
   platform: Type.Optional(Nullable(StringEnum(['hw', 'ali', 'aws', 'azure', 'gcp', 'tencent', 'vmware', 'hyperv', 'other', 'default'], { description: 'Platform the source runs on, e.g. hw, ali, aws, azure, vmware or other.' }))),
 }, { description: 'Request body of RegisterServer.' });

@@ -280,6 +280,14 @@ describe('POST /v3/sources (RegisterServer)', () => {
       ['a fractional memory', { memory: 1.5 }, 'memory must be integer'],
       ['a string CPU count', { cpu_quantity: '2' }, 'cpu_quantity must be integer'],
       ['an unknown firmware', { firmware: 'COREBOOT' }, 'firmware must be one of: BIOS, UEFI'],
+      ['a negative memory', { memory: -5 }, 'memory must be >= 0'],
+      ['a negative CPU count', { cpu_quantity: -2 }, 'cpu_quantity must be >= 0'],
+      ['a negative disk size', { disks: [{ name: '/dev/vda', size: -1 }] }, 'disks[0].size must be >= 0'],
+      [
+        'a negative partition size',
+        { disks: [{ name: '/dev/vda', size: 1, physical_volumes: [{ name: '/dev/vda1', used_size: -1 }] }] },
+        'disks[0].physical_volumes[0].used_size must be >= 0',
+      ],
     ];
     it.each(cases)('%s', async (_what, changes, message) => {
       const response = await api(t.app, { method: 'POST', url: '/v3/sources', payload: linuxRegistration(changes) });

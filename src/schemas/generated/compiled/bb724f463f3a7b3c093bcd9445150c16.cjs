@@ -3,7 +3,7 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"description":"Request body of RegisterServer.","type":"object","required":["name","os_type","os_version","networks","agent_version"],"properties":{"id":{"minLength":1,"maxLength":36,"description":"Source server id in SMS, sent when the agent registers again.","type":"string","nullable":true},"ip":{"description":"IPv4 address; ip or ipv6 is required.","type":"string","nullable":true},"ipv6":{"description":"IPv6 address; ip or ipv6 is required.","type":"string","nullable":true},"name":{"minLength":1,"maxLength":64,"description":"Source server name, to tell servers apart.","type":"string"},"hostname":{"description":"Host name.","type":"string","nullable":true},"os_type":{"description":"Operating system family: WINDOWS or LINUX.","type":"string","enum":["WINDOWS","LINUX"]},"os_version":{"minLength":1,"maxLength":255,"description":"Operating system version.","type":"string"},"linux_block_check":{"description":"Block-level check result of the Linux system.","type":"string","nullable":true},"firmware":{"description":"Boot firmware: BIOS or UEFI.","type":"string","enum":["BIOS","UEFI",null],"nullable":true},"cpu_quantity":{"description":"Number of vCPUs.","type":"integer","format":"int32","nullable":true},"memory":{"description":"Memory; documented as MB, sent as bytes in practice.","type":"integer","format":"int64","nullable":true},"disks":{"maxItems":64,"description":"Disks (at most 64).","type":"array","items":{"description":"A disk of the source server, as the agent reports it.","type":"object","properties":{"name":{"description":"Disk name.","type":"string","nullable":true},"partition_style":{"description":"Partition table style, e.g. MBR or GPT; needed to pass the environment check.","type":"string","nullable":true},"device_use":{"description":"Role of the disk, free text, e.g. NORMAL, OS, BOOT, VOLUME_GROUP or BTRFS.","type":"string","nullable":true},"size":{"description":"Size in bytes.","type":"integer","format":"int64","nullable":true},"used_size":{"description":"Used bytes.","type":"integer","format":"int64","nullable":true},"physical_volumes":{"description":"Partitions.","type":"array","items":{"description":"A partition of a source disk, as the agent reports it.","type":"object","properties":{"device_use":{"description":"Role of the partition, free text, e.g. NORMAL, OS, BOOT, VOLUME_GROUP or BTRFS.","type":"string","nullable":true},"file_system":{"description":"File system type.","type":"string","nullable":true},"index":{"description":"Partition order.","type":"integer","format":"int32","nullable":true},"mount_point":{"description":"Mount point.","type":"string","nullable":true},"name":{"description":"Drive letter on Windows, device name on Linux.","type":"string","nullable":true},"size":{"description":"Size in bytes.","type":"integer","format":"int64","nullable":true},"used_size":{"description":"Used bytes.","type":"integer","format":"int64","nullable":true},"inode_size":{"description":"Inode size.","type":"integer","format":"int64","nullable":true},"inode_nums":{"description":"Number of inodes.","type":"integer","format":"int64","nullable":true},"uuid":{"description":"Partition GUID.","type":"string","nullable":true},"size_per_cluster":{"description":"Cluster size.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"os_disk":{"description":"Whether this is the system disk.","type":"boolean","nullable":true},"relation_name":{"description":"Name of the matching disk on the target (Linux).","type":"string","nullable":true},"inode_size":{"description":"Inode size.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"btrfs_list":{"description":"Btrfs file systems (Linux); [] when none.","type":"array","items":{"description":"A Btrfs file system.","type":"object","properties":{"name":{"minLength":0,"maxLength":255,"description":"File system name.","type":"string","nullable":true},"label":{"minLength":0,"maxLength":255,"description":"File system label; empty when none.","type":"string","nullable":true},"uuid":{"minLength":0,"maxLength":255,"description":"File system UUID.","type":"string","nullable":true},"device":{"minLength":0,"maxLength":255,"description":"Devices of the file system.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Data size of the file system.","type":"integer","format":"int64","nullable":true},"nodesize":{"minimum":0,"maximum":9223372036854776000,"description":"Node size.","type":"integer","format":"int64","nullable":true},"sectorsize":{"minimum":0,"maximum":2147483647,"description":"Sector size.","type":"integer","format":"int32","nullable":true},"data_profile":{"minLength":0,"maxLength":255,"description":"Data profile (RAID level).","type":"string","nullable":true},"system_profile":{"minLength":0,"maxLength":255,"description":"System profile (RAID level).","type":"string","nullable":true},"metadata_profile":{"minLength":0,"maxLength":255,"description":"Metadata profile (RAID level).","type":"string","nullable":true},"global_reserve1":{"minLength":0,"maxLength":255,"description":"Global reserve.","type":"string","nullable":true},"g_vol_used_size":{"minimum":0,"maximum":9223372036854776000,"description":"Used space of the volume.","type":"integer","format":"int64","nullable":true},"default_subvolid":{"minLength":0,"maxLength":255,"description":"Default subvolume id.","type":"string","nullable":true},"default_subvol_name":{"minLength":0,"maxLength":255,"description":"Default subvolume name.","type":"string","nullable":true},"default_subvol_mountpath":{"minLength":0,"maxLength":255,"description":"Mount path of the default subvolume.","type":"string","nullable":true},"subvolumn":{"minItems":0,"maxItems":65535,"description":"Subvolumes.","type":"array","items":{"description":"A Btrfs subvolume.","type":"object","properties":{"uuid":{"minLength":0,"maxLength":255,"description":"UUID of the parent volume.","type":"string","nullable":true},"is_snapshot":{"minLength":0,"maxLength":255,"description":"Whether the subvolume is a snapshot.","type":"string","nullable":true},"subvol_id":{"minLength":0,"maxLength":255,"description":"Subvolume id.","type":"string","nullable":true},"parent_id":{"minLength":0,"maxLength":255,"description":"Parent volume id.","type":"string","nullable":true},"subvol_name":{"minLength":0,"maxLength":255,"description":"Subvolume name.","type":"string","nullable":true},"subvol_mount_path":{"minLength":0,"maxLength":255,"description":"Subvolume mount path.","type":"string","nullable":true}}},"nullable":true}}},"nullable":true},"networks":{"minItems":1,"maxItems":100,"description":"Network interfaces (1 to 100).","type":"array","items":{"description":"A network interface.","type":"object","required":["mac"],"properties":{"name":{"minLength":0,"maxLength":255,"description":"Interface name.","type":"string","nullable":true},"ip":{"minLength":0,"maxLength":255,"description":"IPv4 address of the interface.","type":"string","nullable":true},"ipv6":{"minLength":0,"maxLength":255,"description":"IPv6 address of the interface.","type":"string","nullable":true},"netmask":{"minLength":0,"maxLength":255,"description":"Network mask.","type":"string","nullable":true},"gateway":{"minLength":0,"maxLength":255,"description":"Gateway.","type":"string","nullable":true},"mtu":{"minimum":0,"maximum":2147483647,"description":"MTU (Linux).","type":"integer","format":"int32","nullable":true},"mac":{"minLength":0,"maxLength":255,"description":"MAC address; the first interface must have one.","type":"string"},"id":{"minLength":0,"maxLength":255,"description":"Id in SMS.","type":"string","nullable":true}}}},"domain_id":{"description":"Tenant domain id.","type":"string","nullable":true},"has_rsync":{"description":"Whether rsync is installed (Linux).","type":"boolean","nullable":true},"paravirtualization":{"description":"Whether the server is paravirtualized (Linux).","type":"boolean","nullable":true},"raw_devices":{"description":"Raw devices (Linux).","type":"string","nullable":true},"driver_files":{"description":"Whether driver files are missing (Windows).","type":"boolean","nullable":true},"system_services":{"description":"Whether some system services are abnormal (Windows).","type":"boolean","nullable":true},"account_rights":{"description":"Whether account rights suffice (Windows).","type":"boolean","nullable":true},"boot_loader":{"description":"Boot loader; only GRUB is allowed (Linux).","type":"string","nullable":true},"system_dir":{"description":"System directory (Windows).","type":"string","nullable":true},"volume_groups":{"description":"LVM volume groups (Linux); [] when none.","type":"array","items":{"description":"An LVM volume group.","type":"object","properties":{"components":{"minLength":0,"maxLength":255,"description":"Physical volumes of the group.","type":"string","nullable":true},"free_size":{"minimum":0,"maximum":9223372036854776000,"description":"Free bytes.","type":"integer","format":"int64","nullable":true},"logical_volumes":{"minItems":0,"maxItems":255,"description":"Logical volumes.","type":"array","items":{"description":"An LVM logical volume.","type":"object","properties":{"block_count":{"minimum":0,"maximum":2147483647,"default":0,"description":"Number of blocks.","type":"integer","format":"int32","nullable":true},"block_size":{"minimum":0,"maximum":1048576,"default":0,"description":"Block size.","type":"integer","format":"int64","nullable":true},"file_system":{"minLength":0,"maxLength":255,"description":"File system type.","type":"string","nullable":true},"inode_size":{"minimum":0,"maximum":2147483647,"description":"Inode size.","type":"integer","format":"int32","nullable":true},"device_use":{"minLength":0,"maxLength":255,"description":"Role of the volume.","type":"string","nullable":true},"mount_point":{"minLength":0,"maxLength":256,"description":"Mount point.","type":"string","nullable":true},"name":{"minLength":0,"maxLength":1024,"description":"Logical volume name.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Size in bytes.","type":"integer","format":"int64","nullable":true},"used_size":{"minimum":0,"maximum":9223372036854776000,"description":"Used bytes.","type":"integer","format":"int64","nullable":true},"free_size":{"minimum":0,"maximum":9223372036854776000,"description":"Free bytes.","type":"integer","format":"int64","nullable":true},"inode_nums":{"minimum":0,"maximum":9223372036854776000,"description":"Number of inodes.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"name":{"minLength":0,"maxLength":255,"description":"Volume group name.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Size in bytes.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"agent_version":{"minLength":1,"maxLength":255,"description":"Agent version.","type":"string"},"kernel_version":{"description":"Kernel version.","type":"string","nullable":true},"migration_cycle":{"description":"Migration cycle phase.","type":"string","nullable":true},"state":{"description":"Source server state.","type":"string","nullable":true},"oem_system":{"description":"Whether the OS is an OEM edition (Windows).","type":"boolean","nullable":true},"start_type":{"description":"How the agent was started: MANUAL (default), AUTO or empty; anything but MANUAL means started from MGC.","type":"string","enum":["MANUAL","AUTO","",null],"nullable":true},"io_read_wait":{"description":"Disk read latency, milliseconds.","type":"number","format":"double","nullable":true},"has_tc":{"description":"Whether tc is installed (Linux).","type":"boolean","nullable":true},"platform":{"description":"Platform the source runs on, e.g. hw, ali, aws, azure, vmware or other.","type":"string","enum":["hw","ali","aws","azure","gcp","tencent","vmware","hyperv","other","default",null],"nullable":true}}};
+const schema11 = {"description":"Request body of RegisterServer.","type":"object","required":["name","os_type","os_version","networks","agent_version"],"properties":{"id":{"minLength":1,"maxLength":36,"description":"Source server id in SMS, sent when the agent registers again.","type":"string","nullable":true},"ip":{"description":"IPv4 address; ip or ipv6 is required.","type":"string","nullable":true},"ipv6":{"description":"IPv6 address; ip or ipv6 is required.","type":"string","nullable":true},"name":{"minLength":1,"maxLength":64,"description":"Source server name, to tell servers apart.","type":"string"},"hostname":{"description":"Host name.","type":"string","nullable":true},"os_type":{"description":"Operating system family: WINDOWS or LINUX.","type":"string","enum":["WINDOWS","LINUX"]},"os_version":{"minLength":1,"maxLength":255,"description":"Operating system version.","type":"string"},"linux_block_check":{"description":"Block-level check result of the Linux system.","type":"string","nullable":true},"firmware":{"description":"Boot firmware: BIOS or UEFI.","type":"string","enum":["BIOS","UEFI",null],"nullable":true},"cpu_quantity":{"minimum":0,"maximum":2147483647,"description":"Number of vCPUs.","type":"integer","format":"int32","nullable":true},"memory":{"minimum":0,"maximum":9223372036854776000,"description":"Memory; documented as MB, sent as bytes in practice.","type":"integer","format":"int64","nullable":true},"disks":{"maxItems":64,"description":"Disks (at most 64).","type":"array","items":{"description":"A disk of the source server, as the agent reports it.","type":"object","properties":{"name":{"description":"Disk name.","type":"string","nullable":true},"partition_style":{"description":"Partition table style, e.g. MBR or GPT; needed to pass the environment check.","type":"string","nullable":true},"device_use":{"description":"Role of the disk, free text, e.g. NORMAL, OS, BOOT, VOLUME_GROUP or BTRFS.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Size in bytes.","type":"integer","format":"int64","nullable":true},"used_size":{"minimum":0,"maximum":9223372036854776000,"description":"Used bytes.","type":"integer","format":"int64","nullable":true},"physical_volumes":{"description":"Partitions.","type":"array","items":{"description":"A partition of a source disk, as the agent reports it.","type":"object","properties":{"device_use":{"description":"Role of the partition, free text, e.g. NORMAL, OS, BOOT, VOLUME_GROUP or BTRFS.","type":"string","nullable":true},"file_system":{"description":"File system type.","type":"string","nullable":true},"index":{"minimum":0,"maximum":2147483647,"description":"Partition order.","type":"integer","format":"int32","nullable":true},"mount_point":{"description":"Mount point.","type":"string","nullable":true},"name":{"description":"Drive letter on Windows, device name on Linux.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Size in bytes.","type":"integer","format":"int64","nullable":true},"used_size":{"minimum":0,"maximum":9223372036854776000,"description":"Used bytes.","type":"integer","format":"int64","nullable":true},"inode_size":{"minimum":0,"maximum":9223372036854776000,"description":"Inode size.","type":"integer","format":"int64","nullable":true},"inode_nums":{"minimum":0,"maximum":9223372036854776000,"description":"Number of inodes.","type":"integer","format":"int64","nullable":true},"uuid":{"description":"Partition GUID.","type":"string","nullable":true},"size_per_cluster":{"minimum":0,"maximum":9223372036854776000,"description":"Cluster size.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"os_disk":{"description":"Whether this is the system disk.","type":"boolean","nullable":true},"relation_name":{"description":"Name of the matching disk on the target (Linux).","type":"string","nullable":true},"inode_size":{"minimum":0,"maximum":9223372036854776000,"description":"Inode size.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"btrfs_list":{"description":"Btrfs file systems (Linux); [] when none.","type":"array","items":{"description":"A Btrfs file system.","type":"object","properties":{"name":{"minLength":0,"maxLength":255,"description":"File system name.","type":"string","nullable":true},"label":{"minLength":0,"maxLength":255,"description":"File system label; empty when none.","type":"string","nullable":true},"uuid":{"minLength":0,"maxLength":255,"description":"File system UUID.","type":"string","nullable":true},"device":{"minLength":0,"maxLength":255,"description":"Devices of the file system.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Data size of the file system.","type":"integer","format":"int64","nullable":true},"nodesize":{"minimum":0,"maximum":9223372036854776000,"description":"Node size.","type":"integer","format":"int64","nullable":true},"sectorsize":{"minimum":0,"maximum":2147483647,"description":"Sector size.","type":"integer","format":"int32","nullable":true},"data_profile":{"minLength":0,"maxLength":255,"description":"Data profile (RAID level).","type":"string","nullable":true},"system_profile":{"minLength":0,"maxLength":255,"description":"System profile (RAID level).","type":"string","nullable":true},"metadata_profile":{"minLength":0,"maxLength":255,"description":"Metadata profile (RAID level).","type":"string","nullable":true},"global_reserve1":{"minLength":0,"maxLength":255,"description":"Global reserve.","type":"string","nullable":true},"g_vol_used_size":{"minimum":0,"maximum":9223372036854776000,"description":"Used space of the volume.","type":"integer","format":"int64","nullable":true},"default_subvolid":{"minLength":0,"maxLength":255,"description":"Default subvolume id.","type":"string","nullable":true},"default_subvol_name":{"minLength":0,"maxLength":255,"description":"Default subvolume name.","type":"string","nullable":true},"default_subvol_mountpath":{"minLength":0,"maxLength":255,"description":"Mount path of the default subvolume.","type":"string","nullable":true},"subvolumn":{"minItems":0,"maxItems":65535,"description":"Subvolumes.","type":"array","items":{"description":"A Btrfs subvolume.","type":"object","properties":{"uuid":{"minLength":0,"maxLength":255,"description":"UUID of the parent volume.","type":"string","nullable":true},"is_snapshot":{"minLength":0,"maxLength":255,"description":"Whether the subvolume is a snapshot.","type":"string","nullable":true},"subvol_id":{"minLength":0,"maxLength":255,"description":"Subvolume id.","type":"string","nullable":true},"parent_id":{"minLength":0,"maxLength":255,"description":"Parent volume id.","type":"string","nullable":true},"subvol_name":{"minLength":0,"maxLength":255,"description":"Subvolume name.","type":"string","nullable":true},"subvol_mount_path":{"minLength":0,"maxLength":255,"description":"Subvolume mount path.","type":"string","nullable":true}}},"nullable":true}}},"nullable":true},"networks":{"minItems":1,"maxItems":100,"description":"Network interfaces (1 to 100).","type":"array","items":{"description":"A network interface.","type":"object","required":["mac"],"properties":{"name":{"minLength":0,"maxLength":255,"description":"Interface name.","type":"string","nullable":true},"ip":{"minLength":0,"maxLength":255,"description":"IPv4 address of the interface.","type":"string","nullable":true},"ipv6":{"minLength":0,"maxLength":255,"description":"IPv6 address of the interface.","type":"string","nullable":true},"netmask":{"minLength":0,"maxLength":255,"description":"Network mask.","type":"string","nullable":true},"gateway":{"minLength":0,"maxLength":255,"description":"Gateway.","type":"string","nullable":true},"mtu":{"minimum":0,"maximum":2147483647,"description":"MTU (Linux).","type":"integer","format":"int32","nullable":true},"mac":{"minLength":0,"maxLength":255,"description":"MAC address; the first interface must have one.","type":"string"},"id":{"minLength":0,"maxLength":255,"description":"Id in SMS.","type":"string","nullable":true}}}},"domain_id":{"description":"Tenant domain id.","type":"string","nullable":true},"has_rsync":{"description":"Whether rsync is installed (Linux).","type":"boolean","nullable":true},"paravirtualization":{"description":"Whether the server is paravirtualized (Linux).","type":"boolean","nullable":true},"raw_devices":{"description":"Raw devices (Linux).","type":"string","nullable":true},"driver_files":{"description":"Whether driver files are missing (Windows).","type":"boolean","nullable":true},"system_services":{"description":"Whether some system services are abnormal (Windows).","type":"boolean","nullable":true},"account_rights":{"description":"Whether account rights suffice (Windows).","type":"boolean","nullable":true},"boot_loader":{"description":"Boot loader; only GRUB is allowed (Linux).","type":"string","nullable":true},"system_dir":{"description":"System directory (Windows).","type":"string","nullable":true},"volume_groups":{"description":"LVM volume groups (Linux); [] when none.","type":"array","items":{"description":"An LVM volume group.","type":"object","properties":{"components":{"minLength":0,"maxLength":255,"description":"Physical volumes of the group.","type":"string","nullable":true},"free_size":{"minimum":0,"maximum":9223372036854776000,"description":"Free bytes.","type":"integer","format":"int64","nullable":true},"logical_volumes":{"minItems":0,"maxItems":255,"description":"Logical volumes.","type":"array","items":{"description":"An LVM logical volume.","type":"object","properties":{"block_count":{"minimum":0,"maximum":2147483647,"default":0,"description":"Number of blocks.","type":"integer","format":"int32","nullable":true},"block_size":{"minimum":0,"maximum":1048576,"default":0,"description":"Block size.","type":"integer","format":"int64","nullable":true},"file_system":{"minLength":0,"maxLength":255,"description":"File system type.","type":"string","nullable":true},"inode_size":{"minimum":0,"maximum":2147483647,"description":"Inode size.","type":"integer","format":"int32","nullable":true},"device_use":{"minLength":0,"maxLength":255,"description":"Role of the volume.","type":"string","nullable":true},"mount_point":{"minLength":0,"maxLength":256,"description":"Mount point.","type":"string","nullable":true},"name":{"minLength":0,"maxLength":1024,"description":"Logical volume name.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Size in bytes.","type":"integer","format":"int64","nullable":true},"used_size":{"minimum":0,"maximum":9223372036854776000,"description":"Used bytes.","type":"integer","format":"int64","nullable":true},"free_size":{"minimum":0,"maximum":9223372036854776000,"description":"Free bytes.","type":"integer","format":"int64","nullable":true},"inode_nums":{"minimum":0,"maximum":9223372036854776000,"description":"Number of inodes.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"name":{"minLength":0,"maxLength":255,"description":"Volume group name.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Size in bytes.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"agent_version":{"minLength":1,"maxLength":255,"description":"Agent version.","type":"string"},"kernel_version":{"description":"Kernel version.","type":"string","nullable":true},"migration_cycle":{"description":"Migration cycle phase.","type":"string","nullable":true},"state":{"description":"Source server state.","type":"string","nullable":true},"oem_system":{"description":"Whether the OS is an OEM edition (Windows).","type":"boolean","nullable":true},"start_type":{"description":"How the agent was started: MANUAL (default), AUTO or empty; anything but MANUAL means started from MGC.","type":"string","enum":["MANUAL","AUTO","",null],"nullable":true},"io_read_wait":{"minimum":0,"description":"Disk read latency, milliseconds.","type":"number","format":"double","nullable":true},"has_tc":{"description":"Whether tc is installed (Linux).","type":"boolean","nullable":true},"platform":{"description":"Platform the source runs on, e.g. hw, ali, aws, azure, vmware or other.","type":"string","enum":["hw","ali","aws","azure","gcp","tencent","vmware","hyperv","other","default",null],"nullable":true}}};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const formats0 = require("./formats.cjs").int32;
 const formats2 = require("./formats.cjs").int64;
@@ -196,9 +196,21 @@ return false;
 }
 if(errors === _errs25){
 if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 > 2147483647 || isNaN(data9)){
+validate10.errors = [{instancePath:instancePath+"/cpu_quantity",schemaPath:"#/properties/cpu_quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647"}];
+return false;
+}
+else {
+if(data9 < 0 || isNaN(data9)){
+validate10.errors = [{instancePath:instancePath+"/cpu_quantity",schemaPath:"#/properties/cpu_quantity/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats0.validate(data9))){
 validate10.errors = [{instancePath:instancePath+"/cpu_quantity",schemaPath:"#/properties/cpu_quantity/format",keyword:"format",params:{format: "int32"},message:"must match format \""+"int32"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -217,9 +229,21 @@ return false;
 }
 if(errors === _errs28){
 if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 > 9223372036854776000 || isNaN(data10)){
+validate10.errors = [{instancePath:instancePath+"/memory",schemaPath:"#/properties/memory/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data10 < 0 || isNaN(data10)){
+validate10.errors = [{instancePath:instancePath+"/memory",schemaPath:"#/properties/memory/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats2.validate(data10))){
 validate10.errors = [{instancePath:instancePath+"/memory",schemaPath:"#/properties/memory/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -298,9 +322,21 @@ return false;
 }
 if(errors === _errs45){
 if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 > 9223372036854776000 || isNaN(data16)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/size",schemaPath:"#/properties/disks/items/properties/size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data16 < 0 || isNaN(data16)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/size",schemaPath:"#/properties/disks/items/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats2.validate(data16))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/size",schemaPath:"#/properties/disks/items/properties/size/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -319,9 +355,21 @@ return false;
 }
 if(errors === _errs48){
 if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 9223372036854776000 || isNaN(data17)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/used_size",schemaPath:"#/properties/disks/items/properties/used_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data17 < 0 || isNaN(data17)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/used_size",schemaPath:"#/properties/disks/items/properties/used_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats2.validate(data17))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/used_size",schemaPath:"#/properties/disks/items/properties/used_size/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -382,9 +430,21 @@ return false;
 }
 if(errors === _errs62){
 if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 > 2147483647 || isNaN(data22)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/index",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/index/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647"}];
+return false;
+}
+else {
+if(data22 < 0 || isNaN(data22)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/index",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats0.validate(data22))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/index",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/index/format",keyword:"format",params:{format: "int32"},message:"must match format \""+"int32"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -429,9 +489,21 @@ return false;
 }
 if(errors === _errs71){
 if((typeof data25 == "number") && (isFinite(data25))){
+if(data25 > 9223372036854776000 || isNaN(data25)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data25 < 0 || isNaN(data25)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats2.validate(data25))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/size/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -450,9 +522,21 @@ return false;
 }
 if(errors === _errs74){
 if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 > 9223372036854776000 || isNaN(data26)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/used_size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/used_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data26 < 0 || isNaN(data26)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/used_size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/used_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats2.validate(data26))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/used_size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/used_size/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -471,9 +555,21 @@ return false;
 }
 if(errors === _errs77){
 if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 > 9223372036854776000 || isNaN(data27)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/inode_size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/inode_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data27 < 0 || isNaN(data27)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/inode_size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/inode_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats2.validate(data27))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/inode_size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/inode_size/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -492,9 +588,21 @@ return false;
 }
 if(errors === _errs80){
 if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 > 9223372036854776000 || isNaN(data28)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/inode_nums",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/inode_nums/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data28 < 0 || isNaN(data28)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/inode_nums",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/inode_nums/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats2.validate(data28))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/inode_nums",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/inode_nums/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -526,9 +634,21 @@ return false;
 }
 if(errors === _errs86){
 if((typeof data30 == "number") && (isFinite(data30))){
+if(data30 > 9223372036854776000 || isNaN(data30)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/size_per_cluster",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/size_per_cluster/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data30 < 0 || isNaN(data30)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/size_per_cluster",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/size_per_cluster/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats2.validate(data30))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/size_per_cluster",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/size_per_cluster/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -601,9 +721,21 @@ return false;
 }
 if(errors === _errs95){
 if((typeof data33 == "number") && (isFinite(data33))){
+if(data33 > 9223372036854776000 || isNaN(data33)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/inode_size",schemaPath:"#/properties/disks/items/properties/inode_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data33 < 0 || isNaN(data33)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/inode_size",schemaPath:"#/properties/disks/items/properties/inode_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats2.validate(data33))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/inode_size",schemaPath:"#/properties/disks/items/properties/inode_size/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -2388,9 +2520,15 @@ return false;
 }
 if(errors === _errs297){
 if((typeof data103 == "number") && (isFinite(data103))){
+if(data103 < 0 || isNaN(data103)){
+validate10.errors = [{instancePath:instancePath+"/io_read_wait",schemaPath:"#/properties/io_read_wait/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats50.validate(data103))){
 validate10.errors = [{instancePath:instancePath+"/io_read_wait",schemaPath:"#/properties/io_read_wait/format",keyword:"format",params:{format: "double"},message:"must match format \""+"double"+"\""}];
 return false;
+}
 }
 }
 }

@@ -3,7 +3,7 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"description":"Request body of UpdateDiskInfo.","type":"object","properties":{"disks":{"description":"New disk information.","type":"array","items":{"description":"A disk of the source server, as the agent reports it.","type":"object","properties":{"name":{"description":"Disk name.","type":"string","nullable":true},"partition_style":{"description":"Partition table style, e.g. MBR or GPT; needed to pass the environment check.","type":"string","nullable":true},"device_use":{"description":"Role of the disk, free text, e.g. NORMAL, OS, BOOT, VOLUME_GROUP or BTRFS.","type":"string","nullable":true},"size":{"description":"Size in bytes.","type":"integer","format":"int64","nullable":true},"used_size":{"description":"Used bytes.","type":"integer","format":"int64","nullable":true},"physical_volumes":{"description":"Partitions.","type":"array","items":{"description":"A partition of a source disk, as the agent reports it.","type":"object","properties":{"device_use":{"description":"Role of the partition, free text, e.g. NORMAL, OS, BOOT, VOLUME_GROUP or BTRFS.","type":"string","nullable":true},"file_system":{"description":"File system type.","type":"string","nullable":true},"index":{"description":"Partition order.","type":"integer","format":"int32","nullable":true},"mount_point":{"description":"Mount point.","type":"string","nullable":true},"name":{"description":"Drive letter on Windows, device name on Linux.","type":"string","nullable":true},"size":{"description":"Size in bytes.","type":"integer","format":"int64","nullable":true},"used_size":{"description":"Used bytes.","type":"integer","format":"int64","nullable":true},"inode_size":{"description":"Inode size.","type":"integer","format":"int64","nullable":true},"inode_nums":{"description":"Number of inodes.","type":"integer","format":"int64","nullable":true},"uuid":{"description":"Partition GUID.","type":"string","nullable":true},"size_per_cluster":{"description":"Cluster size.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"os_disk":{"description":"Whether this is the system disk.","type":"boolean","nullable":true},"relation_name":{"description":"Name of the matching disk on the target (Linux).","type":"string","nullable":true},"inode_size":{"description":"Inode size.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"volumegroups":{"description":"New LVM volume group information.","type":"array","items":{"description":"An LVM volume group.","type":"object","properties":{"components":{"minLength":0,"maxLength":255,"description":"Physical volumes of the group.","type":"string","nullable":true},"free_size":{"minimum":0,"maximum":9223372036854776000,"description":"Free bytes.","type":"integer","format":"int64","nullable":true},"logical_volumes":{"minItems":0,"maxItems":255,"description":"Logical volumes.","type":"array","items":{"description":"An LVM logical volume.","type":"object","properties":{"block_count":{"minimum":0,"maximum":2147483647,"default":0,"description":"Number of blocks.","type":"integer","format":"int32","nullable":true},"block_size":{"minimum":0,"maximum":1048576,"default":0,"description":"Block size.","type":"integer","format":"int64","nullable":true},"file_system":{"minLength":0,"maxLength":255,"description":"File system type.","type":"string","nullable":true},"inode_size":{"minimum":0,"maximum":2147483647,"description":"Inode size.","type":"integer","format":"int32","nullable":true},"device_use":{"minLength":0,"maxLength":255,"description":"Role of the volume.","type":"string","nullable":true},"mount_point":{"minLength":0,"maxLength":256,"description":"Mount point.","type":"string","nullable":true},"name":{"minLength":0,"maxLength":1024,"description":"Logical volume name.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Size in bytes.","type":"integer","format":"int64","nullable":true},"used_size":{"minimum":0,"maximum":9223372036854776000,"description":"Used bytes.","type":"integer","format":"int64","nullable":true},"free_size":{"minimum":0,"maximum":9223372036854776000,"description":"Free bytes.","type":"integer","format":"int64","nullable":true},"inode_nums":{"minimum":0,"maximum":9223372036854776000,"description":"Number of inodes.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"name":{"minLength":0,"maxLength":255,"description":"Volume group name.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Size in bytes.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"btrfs_list":{"description":"New Btrfs information.","type":"array","items":{"description":"A Btrfs file system.","type":"object","properties":{"name":{"minLength":0,"maxLength":255,"description":"File system name.","type":"string","nullable":true},"label":{"minLength":0,"maxLength":255,"description":"File system label; empty when none.","type":"string","nullable":true},"uuid":{"minLength":0,"maxLength":255,"description":"File system UUID.","type":"string","nullable":true},"device":{"minLength":0,"maxLength":255,"description":"Devices of the file system.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Data size of the file system.","type":"integer","format":"int64","nullable":true},"nodesize":{"minimum":0,"maximum":9223372036854776000,"description":"Node size.","type":"integer","format":"int64","nullable":true},"sectorsize":{"minimum":0,"maximum":2147483647,"description":"Sector size.","type":"integer","format":"int32","nullable":true},"data_profile":{"minLength":0,"maxLength":255,"description":"Data profile (RAID level).","type":"string","nullable":true},"system_profile":{"minLength":0,"maxLength":255,"description":"System profile (RAID level).","type":"string","nullable":true},"metadata_profile":{"minLength":0,"maxLength":255,"description":"Metadata profile (RAID level).","type":"string","nullable":true},"global_reserve1":{"minLength":0,"maxLength":255,"description":"Global reserve.","type":"string","nullable":true},"g_vol_used_size":{"minimum":0,"maximum":9223372036854776000,"description":"Used space of the volume.","type":"integer","format":"int64","nullable":true},"default_subvolid":{"minLength":0,"maxLength":255,"description":"Default subvolume id.","type":"string","nullable":true},"default_subvol_name":{"minLength":0,"maxLength":255,"description":"Default subvolume name.","type":"string","nullable":true},"default_subvol_mountpath":{"minLength":0,"maxLength":255,"description":"Mount path of the default subvolume.","type":"string","nullable":true},"subvolumn":{"minItems":0,"maxItems":65535,"description":"Subvolumes.","type":"array","items":{"description":"A Btrfs subvolume.","type":"object","properties":{"uuid":{"minLength":0,"maxLength":255,"description":"UUID of the parent volume.","type":"string","nullable":true},"is_snapshot":{"minLength":0,"maxLength":255,"description":"Whether the subvolume is a snapshot.","type":"string","nullable":true},"subvol_id":{"minLength":0,"maxLength":255,"description":"Subvolume id.","type":"string","nullable":true},"parent_id":{"minLength":0,"maxLength":255,"description":"Parent volume id.","type":"string","nullable":true},"subvol_name":{"minLength":0,"maxLength":255,"description":"Subvolume name.","type":"string","nullable":true},"subvol_mount_path":{"minLength":0,"maxLength":255,"description":"Subvolume mount path.","type":"string","nullable":true}}},"nullable":true}}},"nullable":true}}};
+const schema11 = {"description":"Request body of UpdateDiskInfo.","type":"object","properties":{"disks":{"description":"New disk information.","type":"array","items":{"description":"A disk of the source server, as the agent reports it.","type":"object","properties":{"name":{"description":"Disk name.","type":"string","nullable":true},"partition_style":{"description":"Partition table style, e.g. MBR or GPT; needed to pass the environment check.","type":"string","nullable":true},"device_use":{"description":"Role of the disk, free text, e.g. NORMAL, OS, BOOT, VOLUME_GROUP or BTRFS.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Size in bytes.","type":"integer","format":"int64","nullable":true},"used_size":{"minimum":0,"maximum":9223372036854776000,"description":"Used bytes.","type":"integer","format":"int64","nullable":true},"physical_volumes":{"description":"Partitions.","type":"array","items":{"description":"A partition of a source disk, as the agent reports it.","type":"object","properties":{"device_use":{"description":"Role of the partition, free text, e.g. NORMAL, OS, BOOT, VOLUME_GROUP or BTRFS.","type":"string","nullable":true},"file_system":{"description":"File system type.","type":"string","nullable":true},"index":{"minimum":0,"maximum":2147483647,"description":"Partition order.","type":"integer","format":"int32","nullable":true},"mount_point":{"description":"Mount point.","type":"string","nullable":true},"name":{"description":"Drive letter on Windows, device name on Linux.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Size in bytes.","type":"integer","format":"int64","nullable":true},"used_size":{"minimum":0,"maximum":9223372036854776000,"description":"Used bytes.","type":"integer","format":"int64","nullable":true},"inode_size":{"minimum":0,"maximum":9223372036854776000,"description":"Inode size.","type":"integer","format":"int64","nullable":true},"inode_nums":{"minimum":0,"maximum":9223372036854776000,"description":"Number of inodes.","type":"integer","format":"int64","nullable":true},"uuid":{"description":"Partition GUID.","type":"string","nullable":true},"size_per_cluster":{"minimum":0,"maximum":9223372036854776000,"description":"Cluster size.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"os_disk":{"description":"Whether this is the system disk.","type":"boolean","nullable":true},"relation_name":{"description":"Name of the matching disk on the target (Linux).","type":"string","nullable":true},"inode_size":{"minimum":0,"maximum":9223372036854776000,"description":"Inode size.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"volumegroups":{"description":"New LVM volume group information.","type":"array","items":{"description":"An LVM volume group.","type":"object","properties":{"components":{"minLength":0,"maxLength":255,"description":"Physical volumes of the group.","type":"string","nullable":true},"free_size":{"minimum":0,"maximum":9223372036854776000,"description":"Free bytes.","type":"integer","format":"int64","nullable":true},"logical_volumes":{"minItems":0,"maxItems":255,"description":"Logical volumes.","type":"array","items":{"description":"An LVM logical volume.","type":"object","properties":{"block_count":{"minimum":0,"maximum":2147483647,"default":0,"description":"Number of blocks.","type":"integer","format":"int32","nullable":true},"block_size":{"minimum":0,"maximum":1048576,"default":0,"description":"Block size.","type":"integer","format":"int64","nullable":true},"file_system":{"minLength":0,"maxLength":255,"description":"File system type.","type":"string","nullable":true},"inode_size":{"minimum":0,"maximum":2147483647,"description":"Inode size.","type":"integer","format":"int32","nullable":true},"device_use":{"minLength":0,"maxLength":255,"description":"Role of the volume.","type":"string","nullable":true},"mount_point":{"minLength":0,"maxLength":256,"description":"Mount point.","type":"string","nullable":true},"name":{"minLength":0,"maxLength":1024,"description":"Logical volume name.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Size in bytes.","type":"integer","format":"int64","nullable":true},"used_size":{"minimum":0,"maximum":9223372036854776000,"description":"Used bytes.","type":"integer","format":"int64","nullable":true},"free_size":{"minimum":0,"maximum":9223372036854776000,"description":"Free bytes.","type":"integer","format":"int64","nullable":true},"inode_nums":{"minimum":0,"maximum":9223372036854776000,"description":"Number of inodes.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"name":{"minLength":0,"maxLength":255,"description":"Volume group name.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Size in bytes.","type":"integer","format":"int64","nullable":true}}},"nullable":true},"btrfs_list":{"description":"New Btrfs information.","type":"array","items":{"description":"A Btrfs file system.","type":"object","properties":{"name":{"minLength":0,"maxLength":255,"description":"File system name.","type":"string","nullable":true},"label":{"minLength":0,"maxLength":255,"description":"File system label; empty when none.","type":"string","nullable":true},"uuid":{"minLength":0,"maxLength":255,"description":"File system UUID.","type":"string","nullable":true},"device":{"minLength":0,"maxLength":255,"description":"Devices of the file system.","type":"string","nullable":true},"size":{"minimum":0,"maximum":9223372036854776000,"description":"Data size of the file system.","type":"integer","format":"int64","nullable":true},"nodesize":{"minimum":0,"maximum":9223372036854776000,"description":"Node size.","type":"integer","format":"int64","nullable":true},"sectorsize":{"minimum":0,"maximum":2147483647,"description":"Sector size.","type":"integer","format":"int32","nullable":true},"data_profile":{"minLength":0,"maxLength":255,"description":"Data profile (RAID level).","type":"string","nullable":true},"system_profile":{"minLength":0,"maxLength":255,"description":"System profile (RAID level).","type":"string","nullable":true},"metadata_profile":{"minLength":0,"maxLength":255,"description":"Metadata profile (RAID level).","type":"string","nullable":true},"global_reserve1":{"minLength":0,"maxLength":255,"description":"Global reserve.","type":"string","nullable":true},"g_vol_used_size":{"minimum":0,"maximum":9223372036854776000,"description":"Used space of the volume.","type":"integer","format":"int64","nullable":true},"default_subvolid":{"minLength":0,"maxLength":255,"description":"Default subvolume id.","type":"string","nullable":true},"default_subvol_name":{"minLength":0,"maxLength":255,"description":"Default subvolume name.","type":"string","nullable":true},"default_subvol_mountpath":{"minLength":0,"maxLength":255,"description":"Mount path of the default subvolume.","type":"string","nullable":true},"subvolumn":{"minItems":0,"maxItems":65535,"description":"Subvolumes.","type":"array","items":{"description":"A Btrfs subvolume.","type":"object","properties":{"uuid":{"minLength":0,"maxLength":255,"description":"UUID of the parent volume.","type":"string","nullable":true},"is_snapshot":{"minLength":0,"maxLength":255,"description":"Whether the subvolume is a snapshot.","type":"string","nullable":true},"subvol_id":{"minLength":0,"maxLength":255,"description":"Subvolume id.","type":"string","nullable":true},"parent_id":{"minLength":0,"maxLength":255,"description":"Parent volume id.","type":"string","nullable":true},"subvol_name":{"minLength":0,"maxLength":255,"description":"Subvolume name.","type":"string","nullable":true},"subvol_mount_path":{"minLength":0,"maxLength":255,"description":"Subvolume mount path.","type":"string","nullable":true}}},"nullable":true}}},"nullable":true}}};
 const formats0 = require("./formats.cjs").int64;
 const formats4 = require("./formats.cjs").int32;
 const func2 = require("ajv/dist/runtime/ucs2length").default;
@@ -77,9 +77,21 @@ return false;
 }
 if(errors === _errs15){
 if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 > 9223372036854776000 || isNaN(data5)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/size",schemaPath:"#/properties/disks/items/properties/size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data5 < 0 || isNaN(data5)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/size",schemaPath:"#/properties/disks/items/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats0.validate(data5))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/size",schemaPath:"#/properties/disks/items/properties/size/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -98,9 +110,21 @@ return false;
 }
 if(errors === _errs18){
 if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 9223372036854776000 || isNaN(data6)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/used_size",schemaPath:"#/properties/disks/items/properties/used_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data6 < 0 || isNaN(data6)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/used_size",schemaPath:"#/properties/disks/items/properties/used_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats0.validate(data6))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/used_size",schemaPath:"#/properties/disks/items/properties/used_size/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -161,9 +185,21 @@ return false;
 }
 if(errors === _errs32){
 if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 > 2147483647 || isNaN(data11)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/index",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/index/maximum",keyword:"maximum",params:{comparison: "<=", limit: 2147483647},message:"must be <= 2147483647"}];
+return false;
+}
+else {
+if(data11 < 0 || isNaN(data11)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/index",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats4.validate(data11))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/index",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/index/format",keyword:"format",params:{format: "int32"},message:"must match format \""+"int32"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -208,9 +244,21 @@ return false;
 }
 if(errors === _errs41){
 if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 > 9223372036854776000 || isNaN(data14)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data14 < 0 || isNaN(data14)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats0.validate(data14))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/size/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -229,9 +277,21 @@ return false;
 }
 if(errors === _errs44){
 if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 > 9223372036854776000 || isNaN(data15)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/used_size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/used_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data15 < 0 || isNaN(data15)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/used_size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/used_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats0.validate(data15))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/used_size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/used_size/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -250,9 +310,21 @@ return false;
 }
 if(errors === _errs47){
 if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 > 9223372036854776000 || isNaN(data16)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/inode_size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/inode_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data16 < 0 || isNaN(data16)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/inode_size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/inode_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats0.validate(data16))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/inode_size",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/inode_size/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -271,9 +343,21 @@ return false;
 }
 if(errors === _errs50){
 if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 > 9223372036854776000 || isNaN(data17)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/inode_nums",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/inode_nums/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data17 < 0 || isNaN(data17)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/inode_nums",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/inode_nums/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats0.validate(data17))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/inode_nums",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/inode_nums/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -305,9 +389,21 @@ return false;
 }
 if(errors === _errs56){
 if((typeof data19 == "number") && (isFinite(data19))){
+if(data19 > 9223372036854776000 || isNaN(data19)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/size_per_cluster",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/size_per_cluster/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data19 < 0 || isNaN(data19)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/size_per_cluster",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/size_per_cluster/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats0.validate(data19))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/physical_volumes/" + i1+"/size_per_cluster",schemaPath:"#/properties/disks/items/properties/physical_volumes/items/properties/size_per_cluster/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
@@ -380,9 +476,21 @@ return false;
 }
 if(errors === _errs65){
 if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 > 9223372036854776000 || isNaN(data22)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/inode_size",schemaPath:"#/properties/disks/items/properties/inode_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9223372036854776000},message:"must be <= 9223372036854776000"}];
+return false;
+}
+else {
+if(data22 < 0 || isNaN(data22)){
+validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/inode_size",schemaPath:"#/properties/disks/items/properties/inode_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+else {
 if(!(formats0.validate(data22))){
 validate10.errors = [{instancePath:instancePath+"/disks/" + i0+"/inode_size",schemaPath:"#/properties/disks/items/properties/inode_size/format",keyword:"format",params:{format: "int64"},message:"must match format \""+"int64"+"\""}];
 return false;
+}
+}
 }
 }
 }
