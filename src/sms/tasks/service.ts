@@ -623,6 +623,12 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
           if (holder !== undefined) {
             throw new ApiError('taskExistsForSource', `source server ${sourceId} is migrated by task ${holder}`);
           }
+          if (given.os_type && source.os_type && given.os_type !== source.os_type) {
+            throw new ApiError(
+              'invalidParameter',
+              `os_type ${given.os_type} does not match the source server's os_type ${source.os_type}`,
+            );
+          }
           const osType = given.os_type ?? source.os_type;
           if (osType !== 'WINDOWS' && osType !== 'LINUX') {
             throw new ApiError('invalidParameter', 'os_type is required: the source server reports none');

@@ -283,6 +283,16 @@ describe('POST /v3/tasks (CreateTask)', () => {
       );
     });
 
+    it("an os_type other than the source server's: 400 SMS.2001 naming both", async () => {
+      registerSource(t.db, { id: 'win', os_type: 'WINDOWS' });
+      await refused(
+        createBody('win', { os_type: 'LINUX', type: 'MIGRATE_BLOCK' }),
+        400,
+        'SMS.2001',
+        "Invalid request parameter: os_type LINUX does not match the source server's os_type WINDOWS",
+      );
+    });
+
     it('no os_type in the body nor on the source: 400 SMS.2001', async () => {
       registerSource(t.db, { id: 'src-1', os_type: null });
       await refused(
