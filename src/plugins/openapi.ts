@@ -29,11 +29,15 @@ function swaggerOptions(): FastifyDynamicSwaggerOptions {
         title: 'sms-mock',
         version: PACKAGE.version,
         description:
-          'Local emulator of the Huawei Cloud SMS v3 task API (tag "SMS v3 tasks") and its own control API under /_mock (tag "mock").',
+          'Local emulator of the Huawei Cloud SMS v3 API (tags "SMS v3 source servers" and "SMS v3 tasks") and its own control API under /_mock (tag "mock"). Each operation says where its schemas come from: the official doc pages, or a hand spec written from the official SDK\'s models.',
       },
       servers: [{ url: DEFAULT_SERVER, description: 'Default local address' }],
       tags: [
-        { name: 'SMS v3 tasks', description: 'The emulated operations, as the real service offers them.' },
+        {
+          name: 'SMS v3 source servers',
+          description: 'The emulated source server operations, as the real service offers them.',
+        },
+        { name: 'SMS v3 tasks', description: 'The emulated task operations, as the real service offers them.' },
         { name: 'mock', description: 'State, journal, fault rules and clock of the emulator itself.' },
       ],
       components: {
