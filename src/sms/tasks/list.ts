@@ -1,8 +1,12 @@
 // The ListTasks read model: the query as filters and a page, and each task in the list's own item shape
 // (TasksResponseBody: fewer fields than ShowTask, nested objects cut to theirs), every field present, null where the
-// task has no value.
-import { type ListTasksQuery, type ListTasksResponse, TasksResponseBody, withNulls } from '../../schemas/index.js';
-import type { ListedTask, TaskFilters } from './repository.js';
+// task has no value. Items are kept serialized between commits, as ShowTask bodies are (render.ts): a page is its
+// ids, read from the tasks' rowids alone, and the items kept for them; only tasks not kept since the last commit are
+// read in full.
+import type { WriteQueue } from '../../db/write-queue.js';
+import { stringifyJson } from '../../lib/json.js';
+import { type ListTasksQuery, TasksResponseBody, withNulls } from '../../schemas/index.js';
+import type { ListedTask, TaskFilters, TaskRepository } from './repository.js';
 
 /** Tasks per page when the query gives no limit, or 0 (the schema's default; 0 reads as "the default" too). */
 export const DEFAULT_LIMIT = 100;
@@ -29,7 +33,39 @@ export function listItem({ task, special_config }: ListedTask): TasksResponseBod
   return withNulls(TasksResponseBody, { ...task, special_config }) as TasksResponseBody;
 }
 
-/** The ListTasks body: how many tasks match, and the page of them. */
-export function listBody(count: number, page: readonly ListedTask[]): ListTasksResponse {
-  return { count, tasks: page.map(listItem) };
+/** How many serialized items are kept: a page's worth many times over, bounded for a long-lived server. */
+const MAX_KEPT = 10_000;
+
+export interface TaskListOptions {
+  readonly tasks: Pick<TaskRepository, 'count' | 'pageIds' | 'listed'>;
+  readonly writes: Pick<WriteQueue, 'generation'>;
+}
+
+/** The ListTasks body, serialized, for a query: how many tasks match, and the page of them. */
+export function createTaskList({ tasks, writes }: TaskListOptions): (query: ListTasksQuery) => string {
+  const kept = new Map<string, string>();
+  let keptAt = writes.generation;
+  return (query) => {
+    if (keptAt !== writes.generation) {
+      kept.clear();
+      keptAt = writes.generation;
+    }
+    const filters = filtersOf(query);
+    const { limit, offset } = pageOf(query);
+    const ids = tasks.pageIds(filters, limit, offset);
+    const missing = ids.filter((id) => !kept.has(id));
+    if (missing.length > 0) {
+      for (const [id, listed] of tasks.listed(missing)) {
+        // Maps iterate in insertion order: the item kept longest goes first.
+        if (kept.size >= MAX_KEPT) kept.delete(kept.keys().next().value as string);
+        kept.set(id, stringifyJson(listItem(listed)));
+      }
+    }
+    const items: string[] = [];
+    for (const id of ids) {
+      const item = kept.get(id);
+      if (item !== undefined) items.push(item);
+    }
+    return `{"count":${tasks.count(filters)},"tasks":[${items.join(',')}]}`;
+  };
 }

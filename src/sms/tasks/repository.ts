@@ -215,6 +215,14 @@ function rowToTask(row: Record<string, unknown>, subTasks: SubTaskRecord[]): Tas
 const SOURCE_COLUMNS =
   's.state AS source_state_now, s.migration_cycle AS source_cycle_now, s.connected AS source_connected';
 const SOURCE_JOIN = 'LEFT JOIN sources s ON s.id = t.source_server_id';
+/** What the list statements read of a task: its row, its source server now, its subtasks and settings as JSON. */
+const LISTED_COLUMNS = `t.*, ${SOURCE_COLUMNS},
+  (SELECT json_group_array(json_object('id', st.id, 'name', st.name, 'progress', st.progress,
+     'start_date', st.start_date, 'end_date', st.end_date, 'process_trace', st.process_trace) ORDER BY st.id)
+   FROM sub_tasks st WHERE st.task_id = t.id) AS sub_tasks_json,
+  (SELECT json_group_array(json_object('config_key', c.config_key, 'config_value', c.config_value,
+     'config_status', c.config_status) ORDER BY c.position)
+   FROM task_configurations c WHERE c.task_id = t.id) AS special_config_json`;
 
 function rowToSubTask(row: Record<string, unknown>): SubTaskRecord {
   return {
@@ -291,8 +299,10 @@ export interface TaskRepository {
   states(ids: readonly string[]): Map<string, { state: string | null; source_server_id: string | null }>;
   /** How many tasks match the filters. */
   count(filters: TaskFilters): number;
-  /** A page of the tasks matching the filters, newest first (by creation: insertion order). */
-  list(filters: TaskFilters, limit: number, offset: number): ListedTask[];
+  /** The ids of a page of the tasks matching the filters, newest first (by creation: insertion order). */
+  pageIds(filters: TaskFilters, limit: number, offset: number): string[];
+  /** The tasks of those ids as ListTasks shows them, by id; ids of no task are left out. */
+  listed(ids: readonly string[]): Map<string, ListedTask>;
   /**
    * Stores a report and applies it to the named subtask (appending one when the task has none of that name) and
    * to the task's live fields, moving its state and start date when `moves` says so. False when the task does not
@@ -467,7 +477,10 @@ export function createTaskRepository(db: Db): TaskRepository {
     'SELECT id, state, source_server_id FROM tasks WHERE id IN (SELECT value FROM json_each(?))',
   );
   /** ListTasks statements, one per set of filters given (32 at most), made on first use. */
-  const listStatements = new Map<number, { count: Statement; page: Statement }>();
+  const listStatements = new Map<number, { count: Statement; ids: Statement }>();
+  const selectListedByIds = db
+    .prepare(`SELECT ${LISTED_COLUMNS} FROM tasks t ${SOURCE_JOIN} WHERE t.id IN (SELECT value FROM json_each(?))`)
+    .safeIntegers(true);
   const deleteTask = db.prepare('DELETE FROM tasks WHERE id = ?');
   const insertTask = db.prepare(
     `INSERT INTO tasks (id, ${ALL_COLUMNS.join(', ')}) VALUES (@id, ${ALL_COLUMNS.map((c) => `@${c}`).join(', ')})`,
@@ -652,14 +665,29 @@ export function createTaskRepository(db: Db): TaskRepository {
     });
   }
 
+  /** A row of the list statements as a listed task: its subtasks and settings gathered as JSON by the statement. */
+  function listedOf(row: Record<string, unknown>): ListedTask {
+    const subTasks = (parseJson(row.sub_tasks_json as string) as Record<string, unknown>[]).map((subTask) => ({
+      id: (subTask.id as Int64Value | null) ?? 0,
+      name: subTask.name as string | null,
+      progress: Number(subTask.progress),
+      start_date: subTask.start_date as Int64Value | null,
+      end_date: subTask.end_date as Int64Value | null,
+      migrate_speed: null,
+      user_op: null,
+      process_trace: subTask.process_trace as string | null,
+    }));
+    const configs = parseJson(row.special_config_json as string) as ConfigRow[];
+    return { task: rowToTask(row, subTasks), special_config: configs.length === 0 ? null : configs };
+  }
+
   /**
-   * The ListTasks statement for the filters given (one per set of them), with its parameters: the count, or the page
-   * (newest first by rowid, which follows insertion) with each task's source server, subtasks and configuration
-   * settings in the same statement, so a page costs one query whatever it holds (progress samples are never read).
-   * The page's rows are chosen first from the rowid alone: the tasks an offset skips are never read, nor their
-   * subtasks gathered.
+   * The ListTasks statement for the filters given (one per set of them), with its parameters: the count, or the ids
+   * of a page (newest first by rowid, which follows insertion), read from the rowid alone: the tasks an offset skips
+   * are never read. The page's tasks are then read by id with their source server, subtasks and configuration
+   * settings in one statement (selectListedByIds; progress samples are never read).
    */
-  function listStatement(filters: TaskFilters, kind: 'count' | 'page'): { statement: Statement; params: string[] } {
+  function listStatement(filters: TaskFilters, kind: 'count' | 'ids'): { statement: Statement; params: string[] } {
     let mask = 0;
     const params: string[] = [];
     FILTER_COLUMNS.forEach((column, index) => {
@@ -675,21 +703,7 @@ export function createTaskRepository(db: Db): TaskRepository {
       const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
       statements = {
         count: db.prepare(`SELECT COUNT(*) FROM tasks t${where}`).pluck(),
-        page: db
-          .prepare(
-            `SELECT t.*, ${SOURCE_COLUMNS},
-               (SELECT json_group_array(json_object('id', st.id, 'name', st.name, 'progress', st.progress,
-                  'start_date', st.start_date, 'end_date', st.end_date, 'process_trace', st.process_trace)
-                  ORDER BY st.id)
-                FROM sub_tasks st WHERE st.task_id = t.id) AS sub_tasks_json,
-               (SELECT json_group_array(json_object('config_key', c.config_key, 'config_value', c.config_value,
-                  'config_status', c.config_status) ORDER BY c.position)
-                FROM task_configurations c WHERE c.task_id = t.id) AS special_config_json
-             FROM (SELECT t.rowid AS page_rowid FROM tasks t${where} ORDER BY t.rowid DESC LIMIT ? OFFSET ?) p
-             JOIN tasks t ON t.rowid = p.page_rowid ${SOURCE_JOIN}
-             ORDER BY t.rowid DESC`,
-          )
-          .safeIntegers(true),
+        ids: db.prepare(`SELECT t.id FROM tasks t${where} ORDER BY t.rowid DESC LIMIT ? OFFSET ?`).pluck(),
       };
       listStatements.set(mask, statements);
     }
@@ -843,23 +857,14 @@ export function createTaskRepository(db: Db): TaskRepository {
       return Number(statement.get(...params));
     },
 
-    list(filters, limit, offset) {
-      const { statement, params } = listStatement(filters, 'page');
-      const rows = statement.all(...params, limit, offset) as Record<string, unknown>[];
-      return rows.map((row) => {
-        const subTasks = (parseJson(row.sub_tasks_json as string) as Record<string, unknown>[]).map((subTask) => ({
-          id: (subTask.id as Int64Value | null) ?? 0,
-          name: subTask.name as string | null,
-          progress: Number(subTask.progress),
-          start_date: subTask.start_date as Int64Value | null,
-          end_date: subTask.end_date as Int64Value | null,
-          migrate_speed: null,
-          user_op: null,
-          process_trace: subTask.process_trace as string | null,
-        }));
-        const configs = parseJson(row.special_config_json as string) as ConfigRow[];
-        return { task: rowToTask(row, subTasks), special_config: configs.length === 0 ? null : configs };
-      });
+    pageIds(filters, limit, offset) {
+      const { statement, params } = listStatement(filters, 'ids');
+      return statement.all(...params, limit, offset) as string[];
+    },
+
+    listed(ids) {
+      const rows = selectListedByIds.all(JSON.stringify(ids)) as Record<string, unknown>[];
+      return new Map(rows.map((row) => [row.id as string, listedOf(row)]));
     },
 
     update(id, fields, ipv6) {

@@ -46,7 +46,10 @@ export const taskRoutes: FastifyPluginAsyncTypebox<TaskRoutesOptions> = async (a
 
   app.route({
     ...route(operations.ListTasks),
-    handler: (request) => tasks.listTasks(request.query),
+    // Items are kept serialized between writes (list.ts); the body goes out as the text it is.
+    handler: (request, reply) => {
+      sendJson(reply, tasks.listTasks(request.query));
+    },
   });
 
   // The SDKs read these answers as a string body; {} parses as one (an empty model), as UpdateTaskSpeed's does.

@@ -9,13 +9,12 @@ import { ApiError } from '../../lib/errors.js';
 import type {
   CreateTaskBody,
   ListTasksQuery,
-  ListTasksResponse,
   UpdateTaskBody,
   UpdateTaskSpeedBody,
   UpdateTaskStatusBody,
 } from '../../schemas/index.js';
 import { type MigrationCycle, type SourceState, sourceAfterProgress } from '../sources/life-cycle.js';
-import { filtersOf, listBody, pageOf } from './list.js';
+import { createTaskList } from './list.js';
 import {
   CONSISTENCY_CHECK,
   cloneSteps,
@@ -61,7 +60,8 @@ export interface TaskService {
   /** Creates a READY task for a registered source server; resolves with its id. */
   createTask(body: CreateTaskBody): Promise<string>;
   /** A page of the tasks the query's filters match, newest first, with how many match in all. */
-  listTasks(query: ListTasksQuery): ListTasksResponse;
+  /** The serialized ListTasks body. */
+  listTasks(query: ListTasksQuery): string;
   /** A task action (start, stop, ...), as the action table allows it from the task's state. */
   updateTaskStatus(id: string, body: UpdateTaskStatusBody): Promise<void>;
   deleteTask(id: string): Promise<void>;
@@ -658,11 +658,7 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
         .then(() => id);
     },
 
-    listTasks(query) {
-      const filters = filtersOf(query);
-      const { limit, offset } = pageOf(query);
-      return listBody(tasks.count(filters), tasks.list(filters, limit, offset));
-    },
+    listTasks: createTaskList({ tasks, writes }),
 
     updateTaskStatus(id, given) {
       const operation = given.operation as TaskOperation;

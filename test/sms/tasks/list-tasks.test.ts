@@ -186,6 +186,45 @@ describe('GET /v3/tasks (ListTasks)', () => {
     expect(looseIntegers(response.body, ListTasksResponse)).toEqual([]);
   });
 
+  it('shows every change made since the last listing: items kept between writes are dropped by the next one', async () => {
+    registerSource(t.db, { id: 'src-1', state: 'waiting', migration_cycle: 'checking' });
+    await put([sampleTask('task-1'), sampleTask('task-2')]);
+    const before = await listed();
+    expect(await listed()).toEqual(before);
+
+    // A progress report, a rename, an action, a change to the source server and a new task each show at once.
+    await api(t.app, {
+      method: 'PUT',
+      url: '/v3/tasks/task-1/progress',
+      payload: {
+        subtask_name: 'MIGRATE_LINUX_BLOCK',
+        progress: 40,
+        replicatesize: 4,
+        totalsize: 10,
+        process_trace: 'x',
+      },
+    });
+    await api(t.app, { method: 'PUT', url: '/v3/tasks/task-2', payload: { name: 'renamed' } });
+    const changed = await api(t.app, {
+      method: 'PUT',
+      url: '/v3/sources/src-1/changestate',
+      payload: { copystate: 'stopped', migrationcycle: 'replicating' },
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
+    const after = await listed();
+    const byId = new Map(after.tasks.map((task) => [task.id, task]));
+    const first = byId.get('task-1') as { sub_tasks: { name: string; progress: number }[]; source_server: object };
+    expect(byId.get('task-2')?.name).toBe('renamed');
+    expect(first.sub_tasks.find((s) => s.name === 'MIGRATE_LINUX_BLOCK')?.progress).toBe(40);
+    expect(first.source_server).toMatchObject({ state: 'stopped' });
+    for (const task of after.tasks) {
+      expect(task).toEqual(filled(TasksResponseBody, { ...(await show(task.id)), special_config: null }));
+    }
+
+    await put([sampleTask('task-3')]);
+    expect((await listed()).tasks.map((task) => task.id)).toEqual(['task-3', 'task-2', 'task-1']);
+  });
+
   it('reads no progress reports: a task with many lists as one without', async () => {
     await put([sampleTask('task-1')]);
     const before = (await list()).body;
