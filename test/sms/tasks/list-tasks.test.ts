@@ -213,7 +213,10 @@ describe('GET /v3/tasks (ListTasks)', () => {
     expect(changed.statusCode, changed.body).toBe(200);
     const after = await listed();
     const byId = new Map(after.tasks.map((task) => [task.id, task]));
-    const first = byId.get('task-1') as { sub_tasks: { name: string; progress: number }[]; source_server: object };
+    const first = byId.get('task-1') as unknown as {
+      sub_tasks: { name: string; progress: number }[];
+      source_server: object;
+    };
     expect(byId.get('task-2')?.name).toBe('renamed');
     expect(first.sub_tasks.find((s) => s.name === 'MIGRATE_LINUX_BLOCK')?.progress).toBe(40);
     expect(first.source_server).toMatchObject({ state: 'stopped' });
