@@ -117,7 +117,8 @@ export interface SourceRepository {
   stateCounts(): StateCount[];
 }
 
-const COLUMNS: readonly SourceColumn[] = [
+/** The columns of a source server beside its id, in the order the statements name them. */
+export const COLUMNS: readonly SourceColumn[] = [
   'name',
   'ip',
   'ipv6',

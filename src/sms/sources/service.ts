@@ -32,6 +32,7 @@ import type {
   SourceRepository,
   TaskSummary,
 } from './repository.js';
+import { COLUMNS } from './repository.js';
 
 /** ShowOverview's counts, by the SDK's keys. */
 export type Overview = Record<(typeof OVERVIEW_STATES)[number] | 'unconfigured', number>;
@@ -106,22 +107,13 @@ const REGISTERED_FIELDS = Object.keys(RegisterServerBody.properties).filter((fie
 /** Task states whose source ListErrorServers lists. */
 const FAILED_TASK_STATES = new Set(['MIGRATE_FAIL', 'SYNC_FAIL']);
 
-/** Columns a mock document sets directly; the rest of it is the registration. */
+/**
+ * Columns a mock document sets directly (its id and every column but the two the repository derives from the
+ * registration); the rest of it is the registration.
+ */
 const DOCUMENT_COLUMNS = new Set<string>([
   'id',
-  'name',
-  'ip',
-  'ipv6',
-  'os_type',
-  'state',
-  'migration_cycle',
-  'connected',
-  'enterprise_project_id',
-  'migprojectid',
-  'add_date',
-  'last_visit_time',
-  'state_action_time',
-  'stage_action_time',
+  ...COLUMNS.filter((column) => column !== 'first_mac' && column !== 'registration'),
 ]);
 /** Document fields computed from the source's task, never stored. */
 const DERIVED_FIELDS = new Set(['current_task', 'replicatesize', 'totalsize']);
