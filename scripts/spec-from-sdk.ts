@@ -150,6 +150,9 @@ class Converter {
       return LONG_FIELD.test(wire) ? 'Long' : 'Integer';
     }
     if (type === 'list[str]') return 'Array of strings';
+    if (type === 'object') return 'Object';
+    if (type === 'dict(str, str)') return 'Map<String,String>';
+    if (type === 'list[dict(str, str)]') return 'Array of Map<String,String>';
     const list = /^list\[([A-Z]\w*)\]$/.exec(type)?.[1];
     if (list) return `Array of ${this.nameOf(list, role)} objects`;
     if (/^[A-Z]\w*$/.test(type)) return `${this.nameOf(type, role)} object`;

@@ -143,6 +143,12 @@ class Emitter {
           ['default', def],
           ['description', description],
         ])})`;
+      case 'Object':
+        return `Type.Record(Type.String(), Type.Unknown(), ${options([['description', description]])})`;
+      case 'Map<String,String>':
+        return `Type.Record(Type.String(), Type.String(), ${options([['description', description]])})`;
+      case 'Array of Map<String,String>':
+        return `Type.Array(Type.Record(Type.String(), Type.String()), ${options(items)})`;
       case 'Array of strings':
         return `Type.Array(Type.String(${options([
           ['minLength', f.minLength?.toString()],

@@ -13,17 +13,19 @@ afterEach(() => {
 describe('database', () => {
   it('applies the numbered migrations once and records the version', () => {
     const migrations = readMigrations(defaultMigrationsDir());
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
     const db = openDatabase({ path: ':memory:' });
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
-    expect(migrate(db, migrations)).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect(migrate(db, migrations)).toBe(5);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual([
       'progress_samples',
+      'simulations',
       'sources',
       'sub_tasks',
       'task_configurations',
+      'task_keys',
       'task_speed_limits',
       'tasks',
     ]);
@@ -57,7 +59,7 @@ describe('database', () => {
     ] as const) {
       insert.run(task, at, progress);
     }
-    expect(migrate(db, migrations)).toBe(3);
+    expect(migrate(db, migrations)).toBe(5);
     expect(
       db.prepare('SELECT task_id, seq, received_at, progress FROM progress_samples ORDER BY task_id, seq').all(),
     ).toEqual([
@@ -92,7 +94,7 @@ describe('database', () => {
     const db = new Database(':memory:');
     db.pragma('user_version = 99');
     expect(() => migrate(db, readMigrations(defaultMigrationsDir()))).toThrow(
-      'sms-mock: :memory: was written by a newer sms-mock (schema version 99, this one knows up to 3): upgrade sms-mock, or start with another --db',
+      'sms-mock: :memory: was written by a newer sms-mock (schema version 99, this one knows up to 5): upgrade sms-mock, or start with another --db',
     );
     db.close();
   });

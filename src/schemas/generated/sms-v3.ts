@@ -1376,3 +1376,96 @@ export const ShowPassphraseResponse = Type.Object({
   passphrase: Type.Optional(Nullable(Type.String({ description: 'Passphrase of the certificate for the secure transfer channel.' }))),
 }, { description: 'Response body of ShowPassphrase.' });
 export type ShowPassphraseResponse = Static<typeof ShowPassphraseResponse>;
+
+/** Request headers of ShowConfig. Used by ShowConfig. */
+export const ShowConfigHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of ShowConfig.' });
+export type ShowConfigHeaders = Static<typeof ShowConfigHeaders>;
+
+/** Response body of ShowConfig: what an agent reads when it starts. Used by ShowConfig. */
+export const ShowConfigResponse = Type.Object({
+  config: Type.Optional(Nullable(Type.Record(Type.String(), Type.String(), { description: 'Agent settings by name: the main region, the object storage domain, the target disk type, the process and IT settings, and any added later.' }))),
+  regions: Type.Optional(Nullable(Type.Array(Type.Record(Type.String(), Type.String()), { description: 'The regions migrations may go to, each as a map of its attributes.' }))),
+}, { description: 'Response body of ShowConfig: what an agent reads when it starts.' });
+export type ShowConfigResponse = Static<typeof ShowConfigResponse>;
+
+/** Path parameters of ShowCommand. Used by ShowCommand. */
+export const ShowCommandParams = Type.Object({
+  server_id: Type.String({ description: 'Source server id.' }),
+}, { description: 'Path parameters of ShowCommand.' });
+export type ShowCommandParams = Static<typeof ShowCommandParams>;
+
+/** Request headers of ShowCommand. Used by ShowCommand. */
+export const ShowCommandHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of ShowCommand.' });
+export type ShowCommandHeaders = Static<typeof ShowCommandHeaders>;
+
+/** Parameters of an agent command. Used by ShowCommand. */
+export const CommandParam = Type.Object({
+  task_id: Type.Optional(Nullable(Type.String({ description: 'The task the command is for.' }))),
+  bucket: Type.Optional(Nullable(Type.String({ description: 'Object storage bucket, for commands that upload (logs).' }))),
+}, { description: 'Parameters of an agent command.' });
+export type CommandParam = Static<typeof CommandParam>;
+
+/** Response body of ShowCommand: the next command for the source server's agent. Used by ShowCommand. */
+export const ShowCommandResponse = Type.Object({
+  command_name: Type.Optional(Nullable(StringEnum(['START', 'STOP', 'SKIP', 'PREMIGRATE', 'TASK_NOT_STARTED', 'TASK_HAS_STOPPED', 'TASK_HAS_FINISHED'], { description: 'The command: START or STOP (with the task id) until the agent reports its result, SKIP or PREMIGRATE, or how the server\'s task stands (TASK_NOT_STARTED, TASK_HAS_STOPPED, TASK_HAS_FINISHED).' }))),
+  command_param: Type.Optional(Nullable(CommandParam)),
+}, { description: 'Response body of ShowCommand: the next command for the source server\'s agent.' });
+export type ShowCommandResponse = Static<typeof ShowCommandResponse>;
+
+/** Path parameters of UpdateCommandResult. Used by UpdateCommandResult. */
+export const UpdateCommandResultParams = Type.Object({
+  server_id: Type.String({ description: 'Source server id.' }),
+}, { description: 'Path parameters of UpdateCommandResult.' });
+export type UpdateCommandResultParams = Static<typeof UpdateCommandResultParams>;
+
+/** Request headers of UpdateCommandResult. Used by UpdateCommandResult. */
+export const UpdateCommandResultHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of UpdateCommandResult.' });
+export type UpdateCommandResultHeaders = Static<typeof UpdateCommandResultHeaders>;
+
+/** Request body of UpdateCommandResult: how a command the agent received went. Used by UpdateCommandResult. */
+export const UpdateCommandResultBody = Type.Object({
+  command_name: StringEnum(['START', 'STOP', 'SKIP', 'PREMIGRATE', 'DELETE', 'SYNC', 'UPLOAD_LOG', 'RSET_LOG_ACL'], { description: 'The command whose result this is.' }),
+  result: StringEnum(['success', 'fail'], { description: 'success or fail.' }),
+  result_detail: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'Free-form details of the result, as a JSON object; for a failed START its error_code and error_param become the task\'s error_json.' }))),
+}, { description: 'Request body of UpdateCommandResult: how a command the agent received went.' });
+export type UpdateCommandResultBody = Static<typeof UpdateCommandResultBody>;
+
+/** Response body of UpdateCommandResult (empty). Used by UpdateCommandResult. */
+export const UpdateCommandResultResponse = Type.Object({}, { description: 'Response body of UpdateCommandResult (empty).' });
+export type UpdateCommandResultResponse = Static<typeof UpdateCommandResultResponse>;
+
+/** Path parameters of ShowCertKey. Used by ShowCertKey. */
+export const ShowCertKeyParams = Type.Object({
+  task_id: Type.String({ description: 'Migration task id.' }),
+}, { description: 'Path parameters of ShowCertKey.' });
+export type ShowCertKeyParams = Static<typeof ShowCertKeyParams>;
+
+/** Query parameters of ShowCertKey. Used by ShowCertKey. */
+export const ShowCertKeyQuery = Type.Object({
+  enable_ca_cert: Type.Optional(Type.Boolean({ description: 'Whether to issue the certificates from a CA (returned as ca) rather than self-signed.' })),
+}, { description: 'Query parameters of ShowCertKey.' });
+export type ShowCertKeyQuery = Static<typeof ShowCertKeyQuery>;
+
+/** Request headers of ShowCertKey. Used by ShowCertKey. */
+export const ShowCertKeyHeaders = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'IAM user token; the official SDKs sign requests with AK/SK instead.' })),
+}, { description: 'Request headers of ShowCertKey.' });
+export type ShowCertKeyHeaders = Static<typeof ShowCertKeyHeaders>;
+
+/** Response body of ShowCertKey: PEM certificates and private keys for the task's secure transfer channel. Used by ShowCertKey. */
+export const ShowCertKeyResponse = Type.Object({
+  cert: Type.Optional(Nullable(Type.String({ description: 'The source side\'s certificate (PEM).' }))),
+  private_key: Type.Optional(Nullable(Type.String({ description: 'The source side\'s private key (PEM).' }))),
+  ca: Type.Optional(Nullable(Type.String({ description: 'The CA certificate that issued the others (PEM), when enable_ca_cert is true.' }))),
+  target_mgmt_cert: Type.Optional(Nullable(Type.String({ description: 'The target\'s management channel certificate (PEM).' }))),
+  target_mgmt_private_key: Type.Optional(Nullable(Type.String({ description: 'The target\'s management channel private key (PEM).' }))),
+  target_data_cert: Type.Optional(Nullable(Type.String({ description: 'The target\'s data channel certificate (PEM).' }))),
+  target_data_private_key: Type.Optional(Nullable(Type.String({ description: 'The target\'s data channel private key (PEM).' }))),
+}, { description: 'Response body of ShowCertKey: PEM certificates and private keys for the task\'s secure transfer channel.' });
+export type ShowCertKeyResponse = Static<typeof ShowCertKeyResponse>;
