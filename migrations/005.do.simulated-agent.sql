@@ -10,9 +10,14 @@ CREATE TABLE simulations (
   -- Samples the simulation wrote for this task: the position in its random stream.
   step INTEGER NOT NULL DEFAULT 0,
   -- The subtask being worked on, and how far: milliseconds spent, and for a data subtask bytes moved.
-  subtask_id INTEGER,
+  subtask_id TEXT,
   subtask_elapsed_ms INTEGER NOT NULL DEFAULT 0,
-  subtask_bytes INTEGER NOT NULL DEFAULT 0
+  subtask_bytes INTEGER NOT NULL DEFAULT 0,
+  -- When the profile's staged failure happened (it happens once per task); null until then.
+  failed_at INTEGER,
+  -- When a real agent took the task over (it polled for its server's commands, or reported progress): from then on
+  -- the simulation leaves the task alone.
+  handed_over_at INTEGER
 ) STRICT;
 
 CREATE INDEX simulations_due ON simulations (next_sample_at) WHERE next_sample_at IS NOT NULL;

@@ -106,6 +106,12 @@ export async function buildApp({
   await app.register(jsonInt64, { keepRawBody: config.credentials.size > 0 });
   await app.register(journaling, { journal: core.journal, clock: core.clock });
   await app.register(openApi);
+  // The simulated agent's work is worked out from the clock when someone looks: before a handler reads or writes,
+  // the samples due by now are written. When none is due that is one comparison.
+  app.addHook('preHandler', (_request, _reply, done) => {
+    if (!core.simulation.due(core.clock.now())) return done();
+    core.simulation.catchUp().then(() => done(), done);
+  });
   await app.register(sms, { core, credentials: config.credentials, closing: closing.signal });
   await app.register(control, { core, closing: closing.signal, prefix: '/_mock' });
   await app.register(index);

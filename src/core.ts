@@ -12,11 +12,16 @@ import { type Clock, MockClock } from './lib/clock.js';
 import { ApiError } from './lib/errors.js';
 import { operationIds } from './schemas/generated/operations.js';
 import { createTaskRenderer } from './schemas/index.js';
+import { createAgentRepository, DEFAULT_AGENT_TIMEOUT_MS } from './sms/agent/repository.js';
+import { type AgentService, createAgentService } from './sms/agent/service.js';
+import type { ProfileInput } from './sms/simulation/profiles.js';
+import { createSimulationRepository } from './sms/simulation/repository.js';
+import { createSimulator, type Simulator } from './sms/simulation/service.js';
 import { createSourceRepository } from './sms/sources/repository.js';
 import { createSourceService, type SourceDocument, type SourceService } from './sms/sources/service.js';
-import { createTaskBodies, type LiveFields } from './sms/tasks/render.js';
+import { bothLive, createTaskBodies, type LiveFields } from './sms/tasks/render.js';
 import { createTaskRepository } from './sms/tasks/repository.js';
-import { createTaskService, type TaskService } from './sms/tasks/service.js';
+import { createTaskService, type TaskReport, type TaskService } from './sms/tasks/service.js';
 
 export interface CoreConfig {
   /** Create a READY task for an unknown id on UpdateTask and progress reports instead of answering 404. */
@@ -25,6 +30,11 @@ export interface CoreConfig {
   readonly journalSize: number;
   /** Bytes the journal's entries may take. */
   readonly journalBytes: number;
+  /**
+   * How long after its agent was last heard from a source server shows disconnected, and after its last command poll
+   * its agent stops counting as live (ms of mock time); DEFAULT_AGENT_TIMEOUT_MS when omitted.
+   */
+  readonly agentTimeoutMs?: number | undefined;
 }
 
 export interface CoreOptions {
@@ -42,6 +52,10 @@ export interface CoreOptions {
   readonly log?: StoreLog | undefined;
   /** Task fields computed when a task is read, from the clock. */
   readonly live?: LiveFields | undefined;
+  /** The simulated agent's default profile at start and after every reset (lan when omitted). */
+  readonly simulation?: ProfileInput | undefined;
+  /** Whether a real agent that polled its commands at `polledAt` is still live at `now`. */
+  readonly liveAgent?: ((polledAt: number | null, now: number) => boolean) | undefined;
 }
 
 export interface Core {
@@ -57,6 +71,10 @@ export interface Core {
   readonly sources: SourceService;
   readonly journal: Journal;
   readonly faults: FaultRules;
+  /** The agent's channel (configuration, commands, results) and the rules of connection and live agents. */
+  readonly agent: AgentService;
+  /** The simulated agent that migrates tasks no real agent serves, on the mock clock. */
+  readonly simulation: Simulator;
   /**
    * Puts the start state in force (clock, fault rules) and the seed in; stored tasks stay. Throws StartRuleError
    * for a fault rule the rules refuse.
@@ -69,6 +87,8 @@ export interface Core {
   reset(): Promise<void>;
 }
 
+export { DEFAULT_AGENT_TIMEOUT_MS };
+
 export function createCore({
   config,
   db,
@@ -78,20 +98,51 @@ export function createCore({
   start = {},
   log,
   live,
+  simulation: simulationProfile,
+  liveAgent,
 }: CoreOptions): Core {
+  const agentTimeoutMs = config.agentTimeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS;
+  // startMock() and other embedders pass the timeout without the command line's checks.
+  if (!Number.isSafeInteger(agentTimeoutMs) || agentTimeoutMs < 1) {
+    throw new RangeError(`agentTimeoutMs must be a positive integer, got ${String(agentTimeoutMs)}`);
+  }
   const clock = new MockClock(source);
   const writes = createWriteQueue(db, log ? { log } : {});
   const repository = createTaskRepository(db);
+  const agents = createAgentRepository(db, { timeoutMs: agentTimeoutMs });
+  const agent = createAgentService({ agents, tasks: repository, writes, clock, timeoutMs: agentTimeoutMs });
+  const simulations = createSimulationRepository(db);
+  // The simulator and the task service each use the other: actions schedule simulations, simulations write reports.
+  let simulation: Simulator | undefined;
   const tasks = createTaskService({
     tasks: repository,
     writes,
     clock,
-    body: createTaskBodies({ tasks: repository, writes, clock, render: createTaskRenderer(), live }),
+    body: createTaskBodies({
+      tasks: repository,
+      writes,
+      clock,
+      render: createTaskRenderer(),
+      live: bothLive(agent.live, live),
+    }),
     autoCreate: config.autoCreate,
+    liveAgent: agent.hasLiveAgent,
+    onAction: (id, now) => simulation?.afterAction(id, now),
+    onReport: (id, at) => simulation?.handOver(id, at),
+  });
+  simulation = createSimulator({
+    simulations,
+    tasks: repository,
+    writes,
+    clock,
+    // Samples name the subtasks as stored: a seeded task's may lie outside the request enum, and is reported as is.
+    applyReports: (reports) => tasks.applySimulatedReports(reports as readonly TaskReport[]),
+    liveAgent: liveAgent ?? agent.isLiveAgent,
+    profile: simulationProfile,
   });
   const admin = createTaskAdmin({ db, tasks: repository, writes, clock });
   const sourceRepository = createSourceRepository(db);
-  const sources = createSourceService({ sources: sourceRepository, writes, clock });
+  const sources = createSourceService({ sources: sourceRepository, writes, clock, agentTimeoutMs });
   // What journal filters and fault rules may name: the emulated operations, from the registry.
   const operations = new Set<string>(operationIds);
   const journal = new Journal(config.journalSize, { maxBytes: config.journalBytes, operations });
@@ -123,6 +174,8 @@ export function createCore({
     sources,
     journal,
     faults,
+    agent,
+    simulation,
     async start() {
       applyStart();
       await putSeed();
@@ -132,6 +185,7 @@ export function createCore({
       clock.reset();
       applyStart();
       await admin.emptyStore();
+      simulation.reset();
       await putSeed();
       journal.reset();
     },

@@ -29,14 +29,14 @@ export const clockRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app
     {
       schema: {
         operationId: 'MockUpdateClock',
-        summary: 'Set, advance, freeze or run the clock (applied in that order)',
+        summary: 'Set, advance, freeze, run or speed up the clock (applied in that order)',
         tags,
         body: ClockUpdate,
         response: { 200: ClockState, 400: ErrorResponse },
       },
     },
-    (request) => {
-      const { time, advance_ms, frozen } = request.body;
+    async (request) => {
+      const { time, advance_ms, frozen, rate } = request.body;
       const target = (time === undefined ? clock.now() : Date.parse(time)) + (advance_ms ?? 0);
       if (!(target >= CLOCK_MIN && target <= CLOCK_MAX)) {
         throw new ApiError('invalidParameter', 'the clock must stay between 1970-01-01 and 9999-12-31');
@@ -44,6 +44,9 @@ export const clockRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app
       if (time !== undefined || advance_ms !== undefined) clock.set(target);
       if (frozen === true) clock.freeze();
       if (frozen === false) clock.run();
+      if (rate !== undefined) clock.setRate(rate);
+      // A clock moved forward moves the simulated migrations with it before the answer goes out.
+      await core.simulation.catchUp();
       return clock.state();
     },
   );

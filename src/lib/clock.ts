@@ -17,25 +17,40 @@ export const systemClock: Clock = { now: () => Date.now() };
 // TypeBox or the control API is loaded with the clock.
 export type { ClockState } from '../control/schemas.js';
 
+/** How much faster than its source the mock clock may run (a year a minute is about 500,000×). */
+export const CLOCK_MAX_RATE = 1_000_000;
+
 /**
- * A clock that follows a source (the system clock by default) at an offset, or stands still while frozen. Setting
- * or advancing it keeps its mode; letting a frozen clock run resumes from the frozen time.
+ * A clock that follows a source (the system clock by default) at an offset and a rate, or stands still while
+ * frozen. Setting or advancing it keeps its mode; letting a frozen clock run resumes from the frozen time. At a rate
+ * above 1 it runs faster than its source (60: a minute a second), from the moment the rate was set.
  */
 export class MockClock implements Clock {
   readonly #source: Clock;
-  #offset = 0;
+  /** The clock's time at the anchor, and the source's: now = at + (source - sourceAt) × rate. */
+  #at: number;
+  #sourceAt: number;
+  #rate = 1;
   #frozenAt: number | null = null;
 
   constructor(source: Clock = systemClock) {
     this.#source = source;
+    this.#sourceAt = source.now();
+    this.#at = this.#sourceAt;
   }
 
   now(): number {
-    return this.#frozenAt ?? this.#source.now() + this.#offset;
+    if (this.#frozenAt !== null) return this.#frozenAt;
+    const since = this.#source.now() - this.#sourceAt;
+    return this.#rate === 1 ? this.#at + since : Math.floor(this.#at + since * this.#rate);
   }
 
   get frozen(): boolean {
     return this.#frozenAt !== null;
+  }
+
+  get rate(): number {
+    return this.#rate;
   }
 
   /** Stops the clock, at `at` or at its current time. */
@@ -46,27 +61,40 @@ export class MockClock implements Clock {
   /** Lets the clock run again from where it stands. */
   run(): void {
     if (this.#frozenAt === null) return;
-    this.#offset = this.#frozenAt - this.#source.now();
+    this.#anchor(this.#frozenAt);
     this.#frozenAt = null;
   }
 
   set(at: number): void {
     if (this.#frozenAt !== null) this.#frozenAt = at;
-    else this.#offset = at - this.#source.now();
+    else this.#anchor(at);
   }
 
   advance(ms: number): void {
     this.set(this.now() + ms);
   }
 
-  /** Back to the source's time, running. */
+  /** Runs `rate` times as fast as the source from now on (1: the source's pace); a frozen clock keeps still. */
+  setRate(rate: number): void {
+    if (!(rate > 0 && rate <= CLOCK_MAX_RATE)) throw new RangeError(`clock rate out of range: ${rate}`);
+    if (this.#frozenAt === null) this.#anchor(this.now());
+    this.#rate = rate;
+  }
+
+  /** Back to the source's time, running at its pace. */
   reset(): void {
-    this.#offset = 0;
+    this.#rate = 1;
     this.#frozenAt = null;
+    this.#anchor(this.#source.now());
   }
 
   state(): ClockState {
     const now = this.now();
-    return { now: new Date(now).toISOString(), epoch_ms: now, frozen: this.frozen };
+    return { now: new Date(now).toISOString(), epoch_ms: now, frozen: this.frozen, rate: this.#rate };
+  }
+
+  #anchor(at: number): void {
+    this.#at = at;
+    this.#sourceAt = this.#source.now();
   }
 }

@@ -15,13 +15,14 @@ describe('/_mock/clock', () => {
       now: new Date(t.clock.now()).toISOString(),
       epoch_ms: t.clock.now(),
       frozen: false,
+      rate: 1,
     });
   });
 
   it('freezes at a time, advances by a duration, and runs again from there', async () => {
     const frozen = await setClock({ time: '2030-01-02T03:04:05Z', frozen: true });
     expect(frozen.statusCode).toBe(200);
-    expect(frozen.json()).toEqual({ now: '2030-01-02T03:04:05.000Z', epoch_ms: T, frozen: true });
+    expect(frozen.json()).toEqual({ now: '2030-01-02T03:04:05.000Z', epoch_ms: T, frozen: true, rate: 1 });
     t.clock.advance(10_000);
     expect((await t.app.inject({ method: 'GET', url: '/_mock/clock' })).json().epoch_ms).toBe(T);
 
@@ -29,6 +30,7 @@ describe('/_mock/clock', () => {
       now: '2030-01-02T04:04:05.000Z',
       epoch_ms: T + 3_600_000,
       frozen: true,
+      rate: 1,
     });
     expect((await setClock({ frozen: false })).json().frozen).toBe(false);
     t.clock.advance(5000);
@@ -84,6 +86,28 @@ describe('/_mock/clock', () => {
     expect((await t.app.inject({ method: 'GET', url: '/_mock/clock' })).json().epoch_ms).toBe(t.clock.now());
   });
 
+  it('runs faster than its source at a rate, from where it stands when the rate is set; a reset puts it back to 1', async () => {
+    await setClock({ time: '2030-01-02T03:04:05Z' });
+    const fast = await setClock({ rate: 3600 });
+    expect(fast.statusCode).toBe(200);
+    expect(fast.json()).toEqual({ now: '2030-01-02T03:04:05.000Z', epoch_ms: T, frozen: false, rate: 3600 });
+    t.clock.advance(1000);
+    expect((await t.app.inject({ method: 'GET', url: '/_mock/clock' })).json().epoch_ms).toBe(T + 3_600_000);
+    // Frozen, the rate is kept but nothing moves; running again goes on at the rate from the frozen time.
+    expect((await setClock({ frozen: true })).json()).toMatchObject({ epoch_ms: T + 3_600_000, rate: 3600 });
+    t.clock.advance(1000);
+    expect((await setClock({ frozen: false })).json().epoch_ms).toBe(T + 3_600_000);
+    t.clock.advance(10);
+    expect((await t.app.inject({ method: 'GET', url: '/_mock/clock' })).json().epoch_ms).toBe(T + 3_636_000);
+    for (const rate of [0, -1, 1_000_001, 'fast']) {
+      const refused = await setClock({ rate } as never);
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().error_code).toBe('SMS.2001');
+    }
+    expect((await t.app.inject({ method: 'POST', url: '/_mock/reset' })).statusCode).toBe(204);
+    expect((await t.app.inject({ method: 'GET', url: '/_mock/clock' })).json().rate).toBe(1);
+  });
+
   it('is back on the source time after a reset', async () => {
     await setClock({ time: '2030-01-02T03:04:05Z', frozen: true });
     expect((await t.app.inject({ method: 'POST', url: '/_mock/reset' })).statusCode).toBe(204);
@@ -91,6 +115,7 @@ describe('/_mock/clock', () => {
       now: new Date(t.clock.now()).toISOString(),
       epoch_ms: t.clock.now(),
       frozen: false,
+      rate: 1,
     });
   });
 });

@@ -28,6 +28,7 @@ export const TEXT_COLUMNS = [
   'clonevm_template_id',
   'log_collect_status',
   'passphrase',
+  'agent_command',
 ] as const;
 export const INTEGER_COLUMNS = [
   'priority',
@@ -67,7 +68,7 @@ export const JSON_COLUMNS = ['source_server', 'target_server', 'clone_server', '
 /**
  * Columns that CreateTask, the task actions and the mock's administration write, and UpdateTask never does (neither of
  * its body models has them): the CreateTask settings ShowTask echoes, whether the target was launched, the log
- * collection state and the passphrase.
+ * collection state, the passphrase and the command the source agent is handed.
  */
 export const LIFECYCLE_COLUMNS = [
   'syncing',
@@ -79,6 +80,7 @@ export const LIFECYCLE_COLUMNS = [
   'log_collect_status',
   'launched',
   'passphrase',
+  'agent_command',
 ] as const;
 
 export type TextColumn = (typeof TEXT_COLUMNS)[number];
@@ -104,7 +106,11 @@ export interface SubTaskRecord {
   process_trace: string | null;
 }
 
-export type TaskRecord = { id: string } & TaskFields & { sub_tasks: SubTaskRecord[] };
+export type TaskRecord = { id: string } & TaskFields & {
+    sub_tasks: SubTaskRecord[];
+    /** When its registered source server's agent was last heard from (read with the task; ShowTask's connected). */
+    source_last_visit_time?: Int64Value | null;
+  };
 
 /** A subtask as given by a seed or an UpdateTask body: everything but nothing required. */
 export type SubTaskInput = Partial<{ [K in keyof SubTaskRecord]: SubTaskRecord[K] | null }>;
@@ -145,7 +151,7 @@ const ALL_COLUMNS: readonly TaskColumn[] = [
   ...BOOLEAN_COLUMNS,
   ...JSON_COLUMNS,
 ];
-/** Each column's bit in an update's column mask: 51 columns, so every mask is an exact double. */
+/** Each column's bit in an update's column mask: 52 columns, so every mask is an exact double. */
 const COLUMN_BITS = new Map<string, number>(ALL_COLUMNS.map((column, index) => [column, 2 ** index]));
 const COLUMN_INDEX = new Map<string, number>(ALL_COLUMNS.map((column, index) => [column, index]));
 /**
@@ -206,14 +212,15 @@ function rowToTask(row: Record<string, unknown>, subTasks: SubTaskRecord[]): Tas
     const stored = (task.source_server as JsonObject | null) ?? { id: row.source_server_id };
     task.source_server = { ...stored, state: row.source_state_now, migration_cycle: row.source_cycle_now ?? null };
     task.connected = row.source_connected !== 0n && row.source_connected !== 0;
+    task.source_last_visit_time = int64Of(row.source_last_visit);
   }
   task.sub_tasks = subTasks;
   return task as TaskRecord;
 }
 
 /** The columns a task is read with from its source server, when one is registered under the task's source id. */
-const SOURCE_COLUMNS =
-  's.state AS source_state_now, s.migration_cycle AS source_cycle_now, s.connected AS source_connected';
+const SOURCE_COLUMNS = `s.state AS source_state_now, s.migration_cycle AS source_cycle_now, s.connected AS source_connected,
+  s.last_visit_time AS source_last_visit`;
 const SOURCE_JOIN = 'LEFT JOIN sources s ON s.id = t.source_server_id';
 /** What the list statements read of a task: its row, its source server now, its subtasks and settings as JSON. */
 const LISTED_COLUMNS = `t.*, ${SOURCE_COLUMNS},
@@ -428,6 +435,11 @@ export interface TaskFilters {
 /** The filter columns, in the order their bits make a statement's key. */
 const FILTER_COLUMNS = ['state', 'name', 'id', 'source_server_id', 'enterprise_project_id'] as const;
 
+/** What ShowTask's subtask_info shows after a report: the subtask reported and its progress (`MIGRATE_LINUX_FILE-40`). */
+function subtaskInfo(report: ProgressReport): string {
+  return `${report.subtask_name}-${report.progress}`;
+}
+
 export function createTaskRepository(db: Db): TaskRepository {
   const selectTask = db
     .prepare(`SELECT t.*, ${SOURCE_COLUMNS} FROM tasks t ${SOURCE_JOIN} WHERE t.id = ?`)
@@ -549,6 +561,7 @@ export function createTaskRepository(db: Db): TaskRepository {
        total_disk_io = COALESCE(?, total_disk_io),
        agent_disk_io = COALESCE(?, agent_disk_io),
        need_migration_test = COALESCE(?, need_migration_test),
+       subtask_info = ?,
        start_date = COALESCE(?, start_date),
        finish_date = COALESCE(?, finish_date),
        total_time = COALESCE(?, total_time),
@@ -930,6 +943,7 @@ export function createTaskRepository(db: Db): TaskRepository {
         totalDisk,
         agentDisk,
         needTest,
+        subtaskInfo(report),
         moves?.start_date ?? null,
         moves?.finish_date ?? null,
         moves?.total_time ?? null,
@@ -1006,6 +1020,7 @@ export function createTaskRepository(db: Db): TaskRepository {
         totalDisk,
         agentDisk,
         needTest === null ? null : needTest ? 1 : 0,
+        subtaskInfo((reports[reports.length - 1] as ReceivedReport).report),
         moves?.start_date ?? null,
         moves?.finish_date ?? null,
         moves?.total_time ?? null,

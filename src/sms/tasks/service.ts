@@ -67,6 +67,11 @@ export interface TaskService {
   deleteTask(id: string): Promise<void>;
   /** Deletes every task named, or none: an unknown or undeletable one refuses the whole request. */
   deleteTasks(ids: readonly string[]): Promise<void>;
+  /**
+   * Applies progress reports the mock itself makes (the simulated agent), inside the caller's write: the same rules
+   * as UpdateTaskSpeed, without counting as a real agent's reports.
+   */
+  applySimulatedReports(reports: readonly TaskReport[]): void;
 }
 
 export interface TaskServiceOptions {
@@ -77,10 +82,19 @@ export interface TaskServiceOptions {
   readonly body: (id: string) => string;
   /** Create a READY task for an unknown id on UpdateTask and progress reports instead of answering 404. */
   readonly autoCreate: boolean;
+  /**
+   * Whether a live agent serves the source server at `now` (src/sms/agent/repository.ts): a stop then waits for its
+   * STOP result instead of settling at once. None: no agent is ever live.
+   */
+  readonly liveAgent?: ((sourceId: string, now: number) => boolean) | undefined;
+  /** Inside an action's write, after the task moved (the simulated agent schedules or stops its work). */
+  readonly onAction?: ((id: string, now: number) => void) | undefined;
+  /** Inside the write of a progress report from a client (a real agent at work on the task). */
+  readonly onReport?: ((id: string, at: number) => void) | undefined;
 }
 
 /** A progress report to a task, as received. */
-interface TaskReport extends ReceivedReport {
+export interface TaskReport extends ReceivedReport {
   readonly id: string;
   readonly report: UpdateTaskSpeedBody;
 }
@@ -217,7 +231,16 @@ export function duplicateSubTaskId(subTasks: unknown): string | undefined {
   return undefined;
 }
 
-export function createTaskService({ tasks, writes, clock, body, autoCreate }: TaskServiceOptions): TaskService {
+export function createTaskService({
+  tasks,
+  writes,
+  clock,
+  body,
+  autoCreate,
+  onAction,
+  onReport,
+  liveAgent,
+}: TaskServiceOptions): TaskService {
   function createReadyTask(id: string): void {
     tasks.put(id, { state: 'READY', create_date: clock.now() }, []);
   }
@@ -365,32 +388,37 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
    * row read its state once and write the task and each named subtask once (an agent reporting fast, or several
    * sharing a task). Reports to different tasks in between keep their order, applied one task's run at a time.
    */
+  function applyReportRuns(inputs: readonly TaskReport[]): void {
+    let start = 0;
+    while (start < inputs.length) {
+      const { id } = inputs[start] as TaskReport;
+      let end = start + 1;
+      while (end < inputs.length && (inputs[end] as TaskReport).id === id) end++;
+      let current = tasks.lifecycle(id);
+      if (current === undefined) {
+        if (!autoCreate) throw new ApiError('taskNotFound', id);
+        createReadyTask(id);
+        current = NEW_TASK;
+      }
+      if (end === start + 1) {
+        const first = inputs[start] as TaskReport;
+        const { moves, source } = afterReports(id, current, [first]);
+        tasks.applyProgress(id, first.report, first.receivedAt, moves);
+        if (source !== undefined) tasks.moveSource(current.source_server_id as string, source);
+      } else {
+        const run = inputs.slice(start, end);
+        const { moves, source } = afterReports(id, current, run);
+        tasks.applyReports(id, run, moves);
+        if (source !== undefined) tasks.moveSource(current.source_server_id as string, source);
+      }
+      start = end;
+    }
+  }
+
   const reports: WriteGroup<TaskReport> = {
     apply(inputs) {
-      let start = 0;
-      while (start < inputs.length) {
-        const { id } = inputs[start] as TaskReport;
-        let end = start + 1;
-        while (end < inputs.length && (inputs[end] as TaskReport).id === id) end++;
-        let current = tasks.lifecycle(id);
-        if (current === undefined) {
-          if (!autoCreate) throw new ApiError('taskNotFound', id);
-          createReadyTask(id);
-          current = NEW_TASK;
-        }
-        if (end === start + 1) {
-          const first = inputs[start] as TaskReport;
-          const { moves, source } = afterReports(id, current, [first]);
-          tasks.applyProgress(id, first.report, first.receivedAt, moves);
-          if (source !== undefined) tasks.moveSource(current.source_server_id as string, source);
-        } else {
-          const run = inputs.slice(start, end);
-          const { moves, source } = afterReports(id, current, run);
-          tasks.applyReports(id, run, moves);
-          if (source !== undefined) tasks.moveSource(current.source_server_id as string, source);
-        }
-        start = end;
-      }
+      applyReportRuns(inputs);
+      if (onReport !== undefined) for (const { id, receivedAt } of inputs) onReport(id, receivedAt);
     },
   };
 
@@ -462,14 +490,22 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
     readonly templateId: string | null;
   }
 
+  /** Whether the move waits for the agent: a stop (its command STOP) of a task whose source has a live agent. */
+  function waitsForAgent(task: TaskActionView, move: ActionMove, now: number): boolean {
+    if (move.agentCommand !== 'STOP' || move.settle === undefined || task.source_server_id === null) return false;
+    return liveAgent?.(task.source_server_id, now) === true;
+  }
+
   /** Applies an action's move to the task, its subtasks and its source server, in the caller's transaction. */
   function applyMove(task: TaskActionView, move: ActionMove, { now, cloneVmId, templateId }: ActionInputs): void {
     const { id } = task;
     const fields: Partial<TaskFields> = {};
-    // No agent channel yet: no agent acknowledges a move, so it settles at once (stop: ABORTING, then ABORT). With
-    // one, this would write move.to and the agent's answer would settle it.
-    let state: string = move.settle ?? move.to;
+    // A stop waits in ABORTING for the STOP result of a live agent (the agent's channel settles it); with none it
+    // settles at once, as every other move does (skip: SKIPPING, then RUNNING). The command is handed out either way.
+    const waits = waitsForAgent(task, move, now);
+    let state: string = waits ? move.to : (move.settle ?? move.to);
     fields.state = state;
+    if (move.agentCommand) fields.agent_command = move.agentCommand;
     if (move.stamps?.includes('start_date') && task.start_date === null) fields.start_date = now;
     if (move.resetSubtasks) tasks.resetSubTasks(id);
     if (move.resetSubtasks || move.clearError) fields.error_json = '';
@@ -484,7 +520,11 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
     let source: SourceMove | undefined =
       move.source === undefined
         ? undefined
-        : { state: move.source.settle ?? move.source.state, migration_cycle: move.source.migration_cycle, at: now };
+        : {
+            state: waits ? move.source.state : (move.source.settle ?? move.source.state),
+            migration_cycle: move.source.migration_cycle,
+            at: now,
+          };
     switch (move.effect) {
       case 'network_check':
         // The figures come from the agent (UpdateNetworkCheckInfo); the task records that a check was asked for.
@@ -685,6 +725,7 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
           );
         }
         applyMove(task, outcome, { ...inputs, templateId });
+        onAction?.(id, inputs.now);
       });
     },
 
@@ -693,5 +734,7 @@ export function createTaskService({ tasks, writes, clock, body, autoCreate }: Ta
     },
 
     deleteTasks,
+
+    applySimulatedReports: applyReportRuns,
   };
 }
