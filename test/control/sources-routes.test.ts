@@ -40,7 +40,8 @@ describe('PUT /_mock/sources/{source_id}', () => {
       migration_cycle: 'replicating',
       connected: false,
       add_date: 1700000000000,
-      last_visit_time: 1700000000000,
+      // Put in now: heard from now, unless the document says when.
+      last_visit_time: t.clock.current,
       state_action_time: 1700000000000,
       stage_action_time: 1700000000000,
       enterprise_project_id: 'ep-1',

@@ -3,6 +3,7 @@
 // method runs in the caller's transaction (the write queue's), none opens its own.
 import type { Db } from '../../db/database.js';
 import { type Int64Value, int64Of, parseJson, stringifyJson } from '../../lib/json.js';
+import { CONNECTED_SQL } from '../agent/repository.js';
 
 export type { Int64Value };
 export type JsonObject = Record<string, unknown>;
@@ -73,6 +74,8 @@ export interface SourceFilter {
   readonly ipv6?: string | undefined;
   readonly migration_cycle?: string | undefined;
   readonly connected?: boolean | undefined;
+  /** With `connected`: the oldest last visit that still counts as connected (now less the agent timeout). */
+  readonly connectedSince?: number | undefined;
   readonly enterprise_project_id?: string | undefined;
   readonly migprojectid?: string | undefined;
   /** Sources whose task's clone server has this id. */
@@ -145,7 +148,8 @@ const FILTER_CLAUSES: readonly [keyof SourceFilter, string][] = [
   ['ip', 's.ip = ?'],
   ['ipv6', 's.ipv6 = ?'],
   ['migration_cycle', 's.migration_cycle = ?'],
-  ['connected', 's.connected = ?'],
+  // Connected as shown now: the flag, and the agent heard from since `connectedSince` (src/sms/agent/repository.ts).
+  ['connected', `${CONNECTED_SQL} = ?`],
   ['enterprise_project_id', 's.enterprise_project_id = ?'],
   ['migprojectid', 's.migprojectid = ?'],
   [
@@ -237,6 +241,7 @@ export function createSourceRepository(db: Db): SourceRepository {
       const value = filter[key];
       if (value === undefined) continue;
       clauses.push(clause);
+      if (key === 'connected') params.push(filter.connectedSince ?? Number.MIN_SAFE_INTEGER);
       params.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
     }
     if (filter.is_consistency_result_exist === true) clauses.push('0');

@@ -15,6 +15,7 @@ import {
   type UpdateDiskInfoBody,
   type UpdateServerNameBody,
 } from '../../schemas/index.js';
+import { DEFAULT_AGENT_TIMEOUT_MS, isConnected, recentSince } from '../agent/repository.js';
 import { hasErrors, type ShownCheck } from './checks.js';
 import {
   CHANGESTATE_COPY_STATES,
@@ -77,6 +78,11 @@ export interface SourceServiceOptions {
   readonly sources: SourceRepository;
   readonly writes: WriteQueue;
   readonly clock: Clock;
+  /**
+   * How long after its agent was last heard from a server shows connected (ms of mock time; the agent's channel's
+   * rule, src/sms/agent/repository.ts); DEFAULT_AGENT_TIMEOUT_MS when omitted.
+   */
+  readonly agentTimeoutMs?: number | undefined;
 }
 
 /** The overview's state keys (the SDK's ShowOverviewResponse, less `unconfigured`). */
@@ -222,18 +228,30 @@ function fieldsOfDocument(document: SourceDocument, now: number): SourceFields {
     enterprise_project_id: (document.enterprise_project_id as string | null | undefined) ?? null,
     migprojectid: (document.migprojectid as string | null | undefined) ?? null,
     add_date: addDate,
-    last_visit_time: (document.last_visit_time as SourceFields['last_visit_time'] | undefined) ?? addDate,
+    // A server put in counts as heard from then (connected for the agent timeout), unless the document says when.
+    last_visit_time: (document.last_visit_time as SourceFields['last_visit_time'] | undefined) ?? now,
     state_action_time: (document.state_action_time as SourceFields['state_action_time'] | undefined) ?? addDate,
     stage_action_time: (document.stage_action_time as SourceFields['stage_action_time'] | undefined) ?? addDate,
     registration,
   };
 }
 
-export function createSourceService({ sources, writes, clock }: SourceServiceOptions): SourceService {
+export function createSourceService({
+  sources,
+  writes,
+  clock,
+  agentTimeoutMs = DEFAULT_AGENT_TIMEOUT_MS,
+}: SourceServiceOptions): SourceService {
+  /** The source as shown at `now`: connected only while its agent was heard from within the timeout. */
+  function asNow(source: SourceRecord, now: number): SourceRecord {
+    const connected = isConnected(source, now, agentTimeoutMs);
+    return connected === source.connected ? source : { ...source, connected };
+  }
+
   function bodyOf(source: SourceRecord): JsonObject {
     const task = sources.currentTask(source.id);
     const sizes = task === undefined ? undefined : sources.lastReport(task.id);
-    return showServerBody(source, task, sizes);
+    return showServerBody(asNow(source, clock.now()), task, sizes);
   }
 
   function found(id: string): SourceRecord {
@@ -303,12 +321,13 @@ export function createSourceService({ sources, writes, clock }: SourceServiceOpt
     },
 
     list(query) {
-      const filter = filterOf(query);
+      const now = clock.now();
+      const filter: SourceFilter = { ...filterOf(query), connectedSince: recentSince(now, agentTimeoutMs) };
       const count = sources.count(filter);
       const listed = sources.list(filter, limitOf(query.limit), query.offset ?? 0).map((source) => {
         const task = sources.currentTask(source.id);
         const sizes = task === undefined ? undefined : sources.lastReport(task.id);
-        return listedServer(source, task, sizes);
+        return listedServer(asNow(source, now), task, sizes);
       });
       return { count, source_servers: listed };
     },

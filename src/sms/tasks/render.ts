@@ -10,6 +10,16 @@ import type { TaskRecord, TaskRepository } from './repository.js';
 /** Fields of a task that depend on when it is read; undefined when nothing does for this task. */
 export type LiveFields = (task: TaskRecord, now: number) => Partial<TaskRecord> | undefined;
 
+/** Both sets of read-time fields, the second seeing the task with the first's laid over it (and winning). */
+export function bothLive(first: LiveFields, second: LiveFields | undefined): LiveFields {
+  if (second === undefined) return first;
+  return (task, now) => {
+    const a = first(task, now);
+    const b = second(a === undefined ? task : { ...task, ...a }, now);
+    return a === undefined ? b : b === undefined ? a : { ...a, ...b };
+  };
+}
+
 export interface TaskBodiesOptions {
   readonly tasks: TaskRepository;
   readonly writes: Pick<WriteQueue, 'generation'>;

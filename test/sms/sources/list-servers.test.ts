@@ -80,7 +80,7 @@ describe('GET /v3/sources (ListServers)', () => {
       replicatesize: 0,
       stage_action_time: 3000,
       totalsize: 0,
-      last_visit_time: 3000,
+      last_visit_time: t.clock.current,
       migration_cycle: 'checking',
       state_action_time: 3000,
       is_consistency_result_exist: false,

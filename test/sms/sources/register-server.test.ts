@@ -49,6 +49,7 @@ describe('POST /v3/sources (RegisterServer)', () => {
       state_action_time: now,
       stage_action_time: now,
       registration: body,
+      agent_polled_at: null,
     });
     expect(rowCount(t.db, 'sources')).toBe(1);
   });
@@ -202,6 +203,7 @@ describe('POST /v3/sources (RegisterServer)', () => {
         state_action_time: addedAt,
         stage_action_time: addedAt,
         registration,
+        agent_polled_at: null,
       });
       expect(rowCount(t.db, 'sources')).toBe(1);
     });
