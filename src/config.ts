@@ -1,7 +1,10 @@
 // Settings from command-line flags, each with an SMS_MOCK_* environment twin (flags win).
 import { parseArgs } from 'node:util';
-import { CLOCK_MAX, CLOCK_MIN } from './lib/clock.js';
+import { CLOCK_MAX, CLOCK_MAX_RATE, CLOCK_MIN, CLOCK_MIN_RATE } from './lib/clock.js';
 import { operationIds } from './schemas/generated/operations.js';
+import { DEFAULT_AGENT_TIMEOUT_MS } from './sms/agent/repository.js';
+import type { ProfileInput } from './sms/simulation/profiles.js';
+import { parseProfileArgument } from './sms/simulation/schemas.js';
 
 export interface Config {
   readonly host: string;
@@ -26,10 +29,19 @@ export interface Config {
   readonly clockTime: number | undefined;
   /** Whether the mock clock stands still at start and after every reset. */
   readonly clockFrozen: boolean;
+  /** How many times as fast as real time the mock clock runs at start and after every reset. */
+  readonly clockRate: number;
+  /** The simulated agent's default profile at start and after every reset; the lan preset when undefined. */
+  readonly simulation: ProfileInput | undefined;
   /** How long a shutdown waits for open requests before cutting their connections, in ms. */
   readonly graceMs: number;
   /** File the bound port is written to once listening (removed on shutdown). */
   readonly portFile: string | undefined;
+  /**
+   * How long after its agent was last heard from a source server shows disconnected, and after its last command poll
+   * its agent stops counting as live, in ms of mock time.
+   */
+  readonly agentTimeoutMs: number;
 }
 
 /**
@@ -52,9 +64,15 @@ export const DEFAULTS: Config = {
   faults: undefined,
   clockTime: undefined,
   clockFrozen: false,
+  clockRate: 1,
+  simulation: undefined,
   graceMs: 10_000,
   portFile: undefined,
+  agentTimeoutMs: DEFAULT_AGENT_TIMEOUT_MS,
 };
+
+/** The largest --agent-timeout, in seconds: a year. */
+export const MAX_AGENT_TIMEOUT_S = 365 * 24 * 3600;
 
 export const USAGE = `Usage: sms-mock [options]
 
@@ -75,7 +93,14 @@ Options (each also read from the environment variable shown):
   --faults FILE         JSON fault rules in force at start and after every reset (SMS_MOCK_FAULTS)
   --clock TIME          ISO 8601 time the mock clock starts at, and is set back to by a reset (SMS_MOCK_CLOCK)
   --clock-frozen        the mock clock stands still (at --clock, or at the start time) (SMS_MOCK_CLOCK_FROZEN)
+  --clock-rate N        the mock clock runs N times as fast as real time, e.g. 60 or 3600 (SMS_MOCK_CLOCK_RATE,
+                        default 1)
+  --simulation PROFILE  how the simulated agent migrates started tasks no real agent serves: lan, wan, flaky, fail,
+                        manual (nothing simulated), or a JSON profile (SMS_MOCK_SIMULATION, default lan)
   --port-file FILE      write the bound port to FILE once listening; removed on exit (SMS_MOCK_PORT_FILE)
+  --agent-timeout SECONDS
+                        a source server not heard from by its agent for this long (mock clock) shows disconnected
+                        and its agent no longer counts as live (SMS_MOCK_AGENT_TIMEOUT, default 300)
   --grace-ms MS         on SIGINT/SIGTERM, wait this long for open requests, then cut them (SMS_MOCK_GRACE_MS,
                         default 10000); a second signal exits at once
   -v, --version         print the version
@@ -90,6 +115,20 @@ function parseBoolean(value: string, name: string): boolean {
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off|)$/i.test(value)) return false;
   throw new ConfigError(`${name} must be true or false, got '${value}'`);
+}
+
+function parseRate(value: string, name: string): number {
+  const rate = Number(value);
+  if (value.trim() === '' || !(rate >= CLOCK_MIN_RATE && rate <= CLOCK_MAX_RATE)) {
+    throw new ConfigError(`${name} must be a number from ${CLOCK_MIN_RATE} to ${CLOCK_MAX_RATE}, got '${value}'`);
+  }
+  return rate;
+}
+
+function parseSimulation(value: string, name: string): ProfileInput {
+  const parsed = parseProfileArgument(value);
+  if ('error' in parsed) throw new ConfigError(`${name}: ${parsed.error}`);
+  return parsed.input;
 }
 
 function parseInteger(value: string, name: string, min: number, max: number): number {
@@ -150,8 +189,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
         faults: { type: 'string' },
         clock: { type: 'string' },
         'clock-frozen': { type: 'boolean' },
+        'clock-rate': { type: 'string' },
+        simulation: { type: 'string' },
         'port-file': { type: 'string' },
         'grace-ms': { type: 'string' },
+        'agent-timeout': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -189,6 +231,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
   const clockTime = pick('clock', 'SMS_MOCK_CLOCK');
   const clockFrozenEnv = env.SMS_MOCK_CLOCK_FROZEN;
   const graceMs = pick('grace-ms', 'SMS_MOCK_GRACE_MS');
+  const agentTimeout = pick('agent-timeout', 'SMS_MOCK_AGENT_TIMEOUT');
+  const clockRate = pick('clock-rate', 'SMS_MOCK_CLOCK_RATE');
+  const simulation = pick('simulation', 'SMS_MOCK_SIMULATION');
 
   return {
     help: false,
@@ -223,11 +268,24 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
       clockFrozen:
         values['clock-frozen'] === true ||
         (clockFrozenEnv !== undefined && parseBoolean(clockFrozenEnv, 'SMS_MOCK_CLOCK_FROZEN')),
+      clockRate:
+        clockRate === undefined
+          ? DEFAULTS.clockRate
+          : parseRate(clockRate, nameOf('clock-rate', 'SMS_MOCK_CLOCK_RATE')),
+      simulation:
+        simulation === undefined
+          ? DEFAULTS.simulation
+          : parseSimulation(simulation, nameOf('simulation', 'SMS_MOCK_SIMULATION')),
       graceMs:
         graceMs === undefined
           ? DEFAULTS.graceMs
           : parseInteger(graceMs, nameOf('grace-ms', 'SMS_MOCK_GRACE_MS'), 0, 3_600_000),
       portFile: pick('port-file', 'SMS_MOCK_PORT_FILE'),
+      agentTimeoutMs:
+        agentTimeout === undefined
+          ? DEFAULTS.agentTimeoutMs
+          : parseInteger(agentTimeout, nameOf('agent-timeout', 'SMS_MOCK_AGENT_TIMEOUT'), 1, MAX_AGENT_TIMEOUT_S) *
+            1000,
     },
   };
 }

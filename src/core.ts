@@ -151,6 +151,7 @@ export function createCore({
   const applyStart = (): void => {
     if (start.clockAt !== undefined) clock.set(start.clockAt);
     if (start.clockFrozen) clock.freeze();
+    if (start.clockRate !== undefined && start.clockRate !== 1) clock.setRate(start.clockRate);
     (start.faults ?? []).forEach((rule, index) => {
       try {
         faults.add(rule);

@@ -20,12 +20,13 @@ import { buildApp } from './app.js';
 import { type Config, DEFAULTS } from './config.js';
 import type { TaskDocument } from './control/admin.js';
 import { checkFaultRule, type FaultRuleInput } from './control/faults.js';
-import { readSeed, SeedError } from './control/seed.js';
+import { readSeed, type Seed, SeedError } from './control/seed.js';
 import { StartRuleError, type StartState } from './control/start.js';
 import { type Core, createCore } from './core.js';
 import { type Db, openDatabase } from './db/database.js';
 import type { Clock } from './lib/clock.js';
 import { parseJson } from './lib/json.js';
+import type { ProfileInput } from './sms/simulation/profiles.js';
 import type { SourceDocument } from './sms/sources/service.js';
 
 export interface RunningServer {
@@ -209,10 +210,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // Every file is read and checked before the database is opened: a bad one stops the start with nothing created.
   let seed: TaskDocument[];
   let seedSources: SourceDocument[];
+  let seedSimulation: ProfileInput | undefined;
   try {
-    const file = config.seed ? readSeed(config.seed) : { tasks: [], sources: [] };
+    const file: Seed = config.seed ? readSeed(config.seed) : { tasks: [], sources: [] };
     seed = [...file.tasks, ...(options.seedTasks ?? [])];
     seedSources = [...file.sources, ...(options.seedSources ?? [])];
+    seedSimulation = file.simulation;
   } catch (error) {
     throw error instanceof SeedError ? new StartError(`sms-mock: ${error.message}`, { cause: error }) : error;
   }
@@ -221,6 +224,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     faults: faultRules,
     ...(config.clockTime !== undefined ? { clockAt: config.clockTime } : {}),
     clockFrozen: config.clockFrozen,
+    clockRate: config.clockRate,
   };
   const memory = config.db === ':memory:' || config.db === '';
   const dbFile = memory ? config.db : resolve(config.db);
@@ -252,6 +256,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       seed,
       seedSources,
       start,
+      simulation: config.simulation ?? seedSimulation,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.logger ? { log: options.logger } : {}),
     });

@@ -9,6 +9,9 @@ import type { Clock } from './lib/clock.js';
 import { ApiError, ERRORS } from './lib/errors.js';
 import { parseJson } from './lib/json.js';
 import { startServer } from './server.js';
+import type { Profile, ProfileInput } from './sms/simulation/profiles.js';
+import { checkProfileInput } from './sms/simulation/schemas.js';
+import type { SimulationStatus } from './sms/simulation/service.js';
 import type { ProgressSample } from './sms/tasks/repository.js';
 
 export interface MockOptions {
@@ -18,7 +21,11 @@ export interface MockOptions {
    */
   readonly seed?:
     | readonly Record<string, unknown>[]
-    | { readonly tasks?: readonly Record<string, unknown>[]; readonly sources?: readonly Record<string, unknown>[] };
+    | {
+        readonly tasks?: readonly Record<string, unknown>[];
+        readonly sources?: readonly Record<string, unknown>[];
+        readonly simulation?: ProfileInput;
+      };
   /** Unknown task ids on UpdateTask and progress reports create a READY task. */
   readonly autoCreate?: boolean;
   /** Access key → secret key: when given, SDK-HMAC-SHA256 signatures are verified. */
@@ -33,6 +40,18 @@ export interface MockOptions {
   readonly port?: number;
   /** Where the mock clock takes its time while running; the system clock when omitted. */
   readonly clock?: Clock;
+  /** How many times as fast as its source the mock clock runs (60: a minute a second); 1 when omitted. */
+  readonly clockRate?: number;
+  /**
+   * How the simulated agent migrates started tasks that no real agent serves: a preset's name (lan, wan, flaky,
+   * fail, manual) or a profile as PUT /_mock/simulation takes it; lan when omitted.
+   */
+  readonly simulation?: ProfileInput | ProfileInput['profile'];
+  /**
+   * How long (ms of mock time) a source server not heard from by its agent stays connected, and an agent that stopped
+   * polling for its commands stays live; 5 minutes when omitted.
+   */
+  readonly agentTimeoutMs?: number;
 }
 
 /** The journal's filters, as `GET /_mock/requests` takes them but camelCase, with times as Date, epoch ms or ISO text. */
@@ -99,6 +118,21 @@ export interface SmsMock {
     freeze(at?: Date | number | string): void;
     run(): void;
     advance(ms: number): void;
+    /** Runs `rate` times as fast as its source from now on. */
+    setRate(rate: number): void;
+  };
+  /** The simulated agent (what /_mock/simulation and /_mock/tasks/{id}/simulation do). */
+  readonly simulation: {
+    /** The default profile. */
+    get(): Profile;
+    /** Sets the default profile (a preset's name or a profile); throws on an invalid one. */
+    set(profile: ProfileInput | ProfileInput['profile']): Profile;
+    /** A task's simulation, or undefined when the task does not exist. */
+    task(id: string): SimulationStatus | undefined;
+    /** Gives a task a profile of its own (null: the default again); false when the task does not exist. */
+    setTask(id: string, profile: ProfileInput | ProfileInput['profile'] | null): Promise<boolean>;
+    /** Writes every sample due by the mock clock's time (requests do this by themselves). */
+    catchUp(): Promise<void>;
   };
   close(): Promise<void>;
 }
@@ -132,9 +166,17 @@ function toFilter(filter: RequestFilter = {}): JournalFilter {
   };
 }
 
+/** A profile from a preset's name or a profile; throws TypeError on an invalid one. */
+function profileInput(given: ProfileInput | ProfileInput['profile']): ProfileInput {
+  const checked = checkProfileInput(typeof given === 'string' ? { profile: given } : given);
+  if ('error' in checked) throw new TypeError(`invalid simulation profile: ${checked.error}`);
+  return checked.input;
+}
+
 /** Starts sms-mock in this process. Call `close()` when done (an `afterAll`/`after` hook). */
 export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
   const seed = seedDocument(options.seed ?? []);
+  const simulation = options.simulation === undefined ? seed.simulation : profileInput(options.simulation);
   const server = await startServer({
     host: '127.0.0.1',
     port: options.port ?? 0,
@@ -148,6 +190,9 @@ export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
     ...(options.journalBytes !== undefined ? { journalBytes: options.journalBytes } : {}),
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.agentTimeoutMs !== undefined ? { agentTimeoutMs: options.agentTimeoutMs } : {}),
+    ...(options.clockRate !== undefined ? { clockRate: options.clockRate } : {}),
+    ...(simulation !== undefined ? { simulation } : {}),
   });
   const { app, core } = server;
   const { tasks, admin, sources, journal, faults, clock } = core;
@@ -205,6 +250,14 @@ export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
       freeze: (at) => clock.freeze(at === undefined ? undefined : toMs(at)),
       run: () => clock.run(),
       advance: (ms) => clock.advance(ms),
+      setRate: (rate) => clock.setRate(rate),
+    },
+    simulation: {
+      get: () => core.simulation.defaultProfile(),
+      set: (profile) => core.simulation.setDefaultProfile(profileInput(profile)),
+      task: (id) => core.simulation.status(id),
+      setTask: (id, profile) => core.simulation.setTaskProfile(id, profile === null ? null : profileInput(profile)),
+      catchUp: () => core.simulation.catchUp(),
     },
     close: () => server.close(),
   };

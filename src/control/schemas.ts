@@ -190,7 +190,9 @@ export const ClockState = Type.Object({
   now: Type.String({ format: 'date-time', description: "The clock's time, ISO 8601 in UTC." }),
   epoch_ms: Type.Integer({ description: 'The same time in milliseconds since the epoch.' }),
   frozen: Type.Boolean(),
-  rate: Type.Number({ description: 'How many times as fast as real time the clock runs while not frozen (1: real time).' }),
+  rate: Type.Number({
+    description: 'How many times as fast as real time the clock runs while not frozen (1: real time).',
+  }),
 });
 export type ClockState = Static<typeof ClockState>;
 
@@ -203,9 +205,9 @@ export const ClockUpdate = Type.Object(
     frozen: Type.Optional(Type.Boolean({ description: 'true: stand still; false: run.' })),
     rate: Type.Optional(
       Type.Number({
-        exclusiveMinimum: 0,
+        minimum: 0.001,
         maximum: 1_000_000,
-        description: 'Run this many times as fast as real time (60: a minute a second; 1: real time).',
+        description: 'Run this many times as fast as real time (60: a minute a second; 1: real time; 0.5: half as fast).',
       }),
     ),
   },

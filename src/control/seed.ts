@@ -1,9 +1,12 @@
-// Seed files: a JSON array of tasks, or {"tasks": [...], "sources": [...]} (either list may be left out), each task in
-// the ShowTask shape and each source server in the ShowServer shape, with an id.
+// Seed files: a JSON array of tasks, or {"tasks": [...], "sources": [...], "simulation": {...}} (any may be left
+// out), each task in the ShowTask shape and each source server in the ShowServer shape, with an id; the simulation
+// profile as PUT /_mock/simulation takes it.
 import { readFileSync } from 'node:fs';
 import { JsonDepthError, MAX_JSON_DEPTH, nestsDeeperThan, parseJson, restoreInt64, standInInt64 } from '../lib/json.js';
 import { createChecker } from '../lib/validation.js';
 import { SeedTask } from '../schemas/index.js';
+import type { ProfileInput } from '../sms/simulation/profiles.js';
+import { checkProfileInput } from '../sms/simulation/schemas.js';
 import { SeedSource } from '../sms/sources/render.js';
 import type { SourceDocument } from '../sms/sources/service.js';
 import { duplicateSubTaskId } from '../sms/tasks/service.js';
@@ -15,10 +18,11 @@ export class SeedError extends Error {}
 const checkSeedTask = createChecker(SeedTask as object, 'task');
 const checkSeedSource = createChecker(SeedSource as object, 'source');
 
-/** What a seed puts in: tasks and source servers. */
+/** What a seed puts in: tasks and source servers, and the simulated agent's default profile. */
 export interface Seed {
   readonly tasks: TaskDocument[];
   readonly sources: SourceDocument[];
+  readonly simulation?: ProfileInput;
 }
 
 /** Checks and returns the source servers of a seed. Throws SeedError naming the bad one. */
@@ -39,21 +43,28 @@ export function seedSources(list: readonly unknown[]): SourceDocument[] {
 
 /**
  * Checks and returns what a seed document (already parsed) puts in: an array of tasks, or an object with a "tasks"
- * array, a "sources" array, or both. Throws SeedError naming the bad task or source.
+ * array, a "sources" array, a "simulation" profile (the simulated agent's default), or several of them. Throws SeedError naming the bad task or source.
  */
 export function seedDocument(document: unknown): Seed {
   if (Array.isArray(document)) return { tasks: seedTasks(document), sources: [] };
   const lists = document !== null && typeof document === 'object' ? (document as Record<string, unknown>) : {};
-  const { tasks, sources } = lists;
+  const { tasks, sources, simulation } = lists;
   const wrong = (tasks !== undefined && !Array.isArray(tasks)) || (sources !== undefined && !Array.isArray(sources));
-  if (wrong || (tasks === undefined && sources === undefined)) {
+  if (wrong || (tasks === undefined && sources === undefined && simulation === undefined)) {
     throw new SeedError(
-      'a seed must be an array of tasks or an object with a "tasks" array, a "sources" array or both',
+      'a seed must be an array of tasks or an object with a "tasks" array, a "sources" array, a "simulation" profile, or several of them',
     );
+  }
+  let profile: ProfileInput | undefined;
+  if (simulation !== undefined) {
+    const checked = checkProfileInput(simulation);
+    if ('error' in checked) throw new SeedError(checked.error);
+    profile = checked.input;
   }
   return {
     tasks: tasks === undefined ? [] : seedTasks(tasks),
     sources: sources === undefined ? [] : seedSources(sources as unknown[]),
+    ...(profile === undefined ? {} : { simulation: profile }),
   };
 }
 

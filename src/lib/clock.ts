@@ -17,8 +17,9 @@ export const systemClock: Clock = { now: () => Date.now() };
 // TypeBox or the control API is loaded with the clock.
 export type { ClockState } from '../control/schemas.js';
 
-/** How much faster than its source the mock clock may run (a year a minute is about 500,000×). */
+/** How much faster than its source the mock clock may run (a year a minute is about 500,000×), and how much slower. */
 export const CLOCK_MAX_RATE = 1_000_000;
+export const CLOCK_MIN_RATE = 0.001;
 
 /**
  * A clock that follows a source (the system clock by default) at an offset and a rate, or stands still while
@@ -76,7 +77,7 @@ export class MockClock implements Clock {
 
   /** Runs `rate` times as fast as the source from now on (1: the source's pace); a frozen clock keeps still. */
   setRate(rate: number): void {
-    if (!(rate > 0 && rate <= CLOCK_MAX_RATE)) throw new RangeError(`clock rate out of range: ${rate}`);
+    if (!(rate >= CLOCK_MIN_RATE && rate <= CLOCK_MAX_RATE)) throw new RangeError(`clock rate out of range: ${rate}`);
     if (this.#frozenAt === null) this.#anchor(this.now());
     this.#rate = rate;
   }

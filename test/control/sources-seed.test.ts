@@ -33,9 +33,18 @@ describe('seedDocument', () => {
   });
 
   it.each([
-    [{}, 'a seed must be an array of tasks or an object with a "tasks" array, a "sources" array or both'],
-    [{ sources: {} }, 'a seed must be an array of tasks or an object with a "tasks" array, a "sources" array or both'],
-    [null, 'a seed must be an array of tasks or an object with a "tasks" array, a "sources" array or both'],
+    [
+      {},
+      'a seed must be an array of tasks or an object with a "tasks" array, a "sources" array, a "simulation" profile, or several of them',
+    ],
+    [
+      { sources: {} },
+      'a seed must be an array of tasks or an object with a "tasks" array, a "sources" array, a "simulation" profile, or several of them',
+    ],
+    [
+      null,
+      'a seed must be an array of tasks or an object with a "tasks" array, a "sources" array, a "simulation" profile, or several of them',
+    ],
     [{ sources: [{ id: 'ok' }, { id: 's-7', nmae: 'x' }] }, "source 's-7': nmae is not a known field"],
     [{ sources: [{ name: 'no id' }] }, 'source 0: id is required'],
     [{ sources: [{ id: 's-7', state: 'sleeping' }] }, "source 's-7': state must be one of: unavailable"],

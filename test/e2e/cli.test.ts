@@ -249,6 +249,7 @@ describe('one running command, put back by POST /_mock/reset before each test', 
         SMS_MOCK_FAULTS: faults,
         SMS_MOCK_CLOCK: '2030-01-01T00:00:00Z',
         SMS_MOCK_CLOCK_FROZEN: 'true',
+        SMS_MOCK_CLOCK_RATE: '60',
       },
     });
   });
@@ -308,6 +309,7 @@ describe('one running command, put back by POST /_mock/reset before each test', 
         now: '2030-01-01T00:00:00.000Z',
         epoch_ms: frozenAt,
         frozen: true,
+        rate: 60,
       });
       expect(await (await fetch(`${child.url}/_mock/faults`)).json()).toEqual({
         faults: [{ id: 'fault-1', ...faultRule, matched: 0, fired: 0 }],

@@ -6,7 +6,11 @@ import { PRESETS, type ProfileInput as ProfileInputType } from './profiles.js';
 
 const Figures = {
   throughput_mbps: Type.Number({ minimum: 0, maximum: 100_000, description: "The link's throughput, Mbit/s." }),
-  jitter: Type.Number({ minimum: 0, maximum: 1, description: 'How far a sample strays from it, each way (0.1: ±10 %).' }),
+  jitter: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    description: 'How far a sample strays from it, each way (0.1: ±10 %).',
+  }),
   drop_probability: Type.Number({ minimum: 0, maximum: 1, description: "Chance that a sample's throughput drops." }),
   drop_to: Type.Number({ minimum: 0.05, maximum: 1, description: 'The most a drop leaves of the throughput.' }),
   stall_probability: Type.Number({ minimum: 0, maximum: 1, description: 'Chance that a sample moves nothing.' }),
@@ -30,7 +34,7 @@ const FailureFields = {
     description: 'The subtask that fails, or `data` for the first data subtask (MIGRATE_*, SYNC_*).',
   }),
   percent: Type.Integer({ minimum: 0, maximum: 99, description: 'The progress it stands frozen at.' }),
-  error_code: Type.String({ pattern: '^SMS\\.\\d{4}$', description: "The error code error_json carries." }),
+  error_code: Type.String({ pattern: '^SMS\\.\\d{4}$', description: 'The error code error_json carries.' }),
   error_param: Type.String({ maxLength: 1024, description: "error_json's error_param (a JSON array as text)." }),
 };
 

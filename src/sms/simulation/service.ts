@@ -110,7 +110,11 @@ export function limitOver(
   from: number,
   to: number,
 ): number | null {
-  const limits = [taskLimit !== null && taskLimit > 0 ? taskLimit : null, ruleLimitAt(rules, from), ruleLimitAt(rules, to)];
+  const limits = [
+    taskLimit !== null && taskLimit > 0 ? taskLimit : null,
+    ruleLimitAt(rules, from),
+    ruleLimitAt(rules, to),
+  ];
   let lowest: number | null = null;
   for (const limit of limits) if (limit !== null && (lowest === null || limit < lowest)) lowest = limit;
   return lowest;
@@ -199,7 +203,8 @@ export function createSimulator({
     const profile = profileOf(row);
     if (task === undefined) return;
     if (!mayRun(task, row, profile, row.next_sample_at ?? now)) {
-      const handedOver = row.handed_over_at === null && task.agent_polled_at !== null && liveAgent(task.agent_polled_at, now);
+      const handedOver =
+        row.handed_over_at === null && task.agent_polled_at !== null && liveAgent(task.agent_polled_at, now);
       simulations.save({ ...row, next_sample_at: null, handed_over_at: handedOver ? now : row.handed_over_at });
       return;
     }
@@ -219,7 +224,9 @@ export function createSimulator({
       totalsize: migration,
     });
     const laterSeconds = (at: number): number =>
-      plan.slice(at + 1).reduce((sum, entry) => sum + plannedSeconds(entry.name, bytesOf(entry.name, migration), profile), 0);
+      plan
+        .slice(at + 1)
+        .reduce((sum, entry) => sum + plannedSeconds(entry.name, bytesOf(entry.name, migration), profile), 0);
 
     let entry = plan[index] as PlanEntry;
     let cursor: Cursor =
@@ -228,7 +235,7 @@ export function createSimulator({
         : cursorAt(entry.name, entry.progress, bytesOf(entry.name, migration), profile);
     let later = laterSeconds(index);
     let step = row.step;
-    let at = row.next_sample_at ?? now;
+    const at = row.next_sample_at ?? now;
     let failedAt = row.failed_at;
     let next: number | null = at;
     let failure: SampleReport | undefined;
@@ -313,7 +320,8 @@ export function createSimulator({
     let more = true;
     while (more) more = await writes.run(() => catchUpSome(now));
     const stored = simulations.earliestDue();
-    earliest = stored === null ? scheduledDuring : scheduledDuring === null ? stored : Math.min(stored, scheduledDuring);
+    earliest =
+      stored === null ? scheduledDuring : scheduledDuring === null ? stored : Math.min(stored, scheduledDuring);
   }
 
   return {

@@ -3,7 +3,7 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"additionalProperties":false,"minProperties":1,"type":"object","properties":{"time":{"format":"date-time","description":"Set the clock to this time.","type":"string"},"advance_ms":{"minimum":-140737488355328,"maximum":140737488355328,"description":"Move the clock by this much.","type":"integer"},"frozen":{"description":"true: stand still; false: run.","type":"boolean"}}};
+const schema11 = {"additionalProperties":false,"minProperties":1,"type":"object","properties":{"time":{"format":"date-time","description":"Set the clock to this time.","type":"string"},"advance_ms":{"minimum":-140737488355328,"maximum":140737488355328,"description":"Move the clock by this much.","type":"integer"},"frozen":{"description":"true: stand still; false: run.","type":"boolean"},"rate":{"minimum":0.001,"maximum":1000000,"description":"Run this many times as fast as real time (60: a minute a second; 1: real time; 0.5: half as fast).","type":"number"}}};
 const formats0 = require("./formats.cjs")["date-time"];
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -18,7 +18,7 @@ return false;
 else {
 const _errs1 = errors;
 for(const key0 in data){
-if(!(((key0 === "time") || (key0 === "advance_ms")) || (key0 === "frozen"))){
+if(!((((key0 === "time") || (key0 === "advance_ms")) || (key0 === "frozen")) || (key0 === "rate"))){
 validate10.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -85,6 +85,34 @@ var valid0 = _errs6 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.rate !== undefined){
+let data3 = data.rate;
+const _errs8 = errors;
+if(errors === _errs8){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 1000000 || isNaN(data3)){
+validate10.errors = [{instancePath:instancePath+"/rate",schemaPath:"#/properties/rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000},message:"must be <= 1000000"}];
+return false;
+}
+else {
+if(data3 < 0.001 || isNaN(data3)){
+validate10.errors = [{instancePath:instancePath+"/rate",schemaPath:"#/properties/rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0.001},message:"must be >= 0.001"}];
+return false;
+}
+}
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/rate",schemaPath:"#/properties/rate/type",keyword:"type",params:{type: "number"},message:"must be number"}];
+return false;
+}
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }
