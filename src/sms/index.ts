@@ -5,6 +5,7 @@ import type { Core } from '../core.js';
 import gateway, { type GatewayOptions } from '../gateway/index.js';
 import { createCertKeyService } from './agent/certkey.js';
 import { certKeyRoutes } from './agent/certkey.routes.js';
+import { agentRoutes } from './agent/routes.js';
 import { sourceRoutes } from './sources/routes.js';
 import { taskRoutes } from './tasks/routes.js';
 import { createTaskSettingsService } from './tasks/settings.js';
@@ -20,5 +21,6 @@ export async function sms(app: FastifyInstance, { core, credentials, closing }: 
   await app.register(taskRoutes, { tasks });
   await app.register(sourceRoutes, { sources: core.sources });
   await app.register(taskSettingsRoutes, { settings: createTaskSettingsService(core) });
+  await app.register(agentRoutes, { agent: core.agent });
   await app.register(certKeyRoutes, { certKeys: createCertKeyService(core) });
 }

@@ -187,8 +187,13 @@ export function createAgentService({ agents, tasks, writes, clock, timeoutMs }: 
   }
 
   /** What the pending command's result does to the server's task, in the caller's write. */
-  function applyResult(task: AgentTask, sourceId: string, body: UpdateCommandResultBody, errorJson: string): void {
-    const now = clock.now();
+  function applyResult(
+    task: AgentTask,
+    sourceId: string,
+    body: UpdateCommandResultBody,
+    errorJson: string,
+    now: number,
+  ): void {
     const failed = body.result === 'fail';
     if (body.command_name === 'STOP' && task.state === STOP.to) {
       if (!failed) {
@@ -237,7 +242,7 @@ export function createAgentService({ agents, tasks, writes, clock, timeoutMs }: 
         const task = agents.taskOf(serverId);
         // A result for no task, or for a command that is not the pending one, is accepted and changes nothing more.
         if (task === undefined || task.agent_command !== body.command_name) return;
-        applyResult(task, serverId, body, errorJson);
+        applyResult(task, serverId, body, errorJson, now);
       });
     },
 
