@@ -2,6 +2,7 @@
 // as they show it. One schema, one checker: every way in refuses the same input with the same sentence.
 import { type Static, Type } from '@sinclair/typebox';
 import { createChecker } from '../../lib/validation.js';
+import { StringEnum } from '../../schemas/types.js';
 import { PRESETS, type ProfileInput as ProfileInputType } from './profiles.js';
 
 const Figures = {
@@ -40,10 +41,9 @@ const FailureFields = {
 
 export const SimulationProfileInput = Type.Object(
   {
-    profile: Type.Union(
-      PRESETS.map((name) => Type.Literal(name)),
-      { description: 'The preset the profile starts from: lan, wan, flaky, fail or manual.' },
-    ),
+    profile: StringEnum(PRESETS, {
+      description: 'The preset the profile starts from: lan, wan, flaky, fail or manual.',
+    }),
     ...Object.fromEntries(Object.entries(Figures).map(([name, schema]) => [name, Type.Optional(schema)])),
     fail: Type.Optional(
       Type.Union([

@@ -202,10 +202,15 @@ export function createSimulator({
     const task = simulations.task(row.task_id);
     const profile = profileOf(row);
     if (task === undefined) return;
-    if (!mayRun(task, row, profile, row.next_sample_at ?? now)) {
-      const handedOver =
-        row.handed_over_at === null && task.agent_polled_at !== null && liveAgent(task.agent_polled_at, now);
-      simulations.save({ ...row, next_sample_at: null, handed_over_at: handedOver ? now : row.handed_over_at });
+    // A real agent that polled since the last sample takes the task over (the poll's own request caught up first).
+    const due = row.next_sample_at ?? now;
+    if (!mayRun(task, row, profile, due)) {
+      const agentCame = row.handed_over_at === null && liveAgent(task.agent_polled_at, due);
+      simulations.save({
+        ...row,
+        next_sample_at: null,
+        handed_over_at: agentCame ? task.agent_polled_at : row.handed_over_at,
+      });
       return;
     }
     const plan = simulations.plan(task.id);
