@@ -74,7 +74,9 @@ def register(sms):
         memory=4018196480,
         disks=[ServerDisk(name="/dev/vda", partition_style="MBR", device_use="BOOT", size=DISK_SIZE, used_size=0)],
         networks=[
-            NetWork(name="eth0", ip="192.168.0.31", netmask="255.255.255.0", gateway="192.168.0.1", mac="fa:16:3e:00:00:31")
+            NetWork(
+                name="eth0", ip="192.168.0.31", netmask="255.255.255.0", gateway="192.168.0.1", mac="fa:16:3e:00:00:31"
+            )
         ],
     )
     response = sms.register_server(RegisterServerRequest(body=body))
