@@ -2,7 +2,8 @@
 // three routes; prints req/s, p99, the server's CPU time per request and the ratios to the bare server, then checks
 // that every acknowledged progress report is in the database; before the load, times both servers' start-up and
 // startMock()'s; after it, ListTasks over 10,000 tasks with and without 1,000,000 stored progress samples
-// (list-tasks.mjs). Loopback only, bounded in time, children always stopped.
+// (list-tasks.mjs); then the simulated agent moving 1,000 migrations 24 hours in one clock move (simulation.mjs).
+// Loopback only, bounded in time, children always stopped.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { progressBody, TASK_ID, task, updateBody } from './fixture.mjs';
 import { formatListTasks, measureListTasks } from './list-tasks.mjs';
 import { measureLargeReset, measureReset } from './reset.mjs';
 import { freePort, hasTaskset, startServer, stopChildren } from './servers.mjs';
+import { formatSimulation, measureSimulation } from './simulation.mjs';
 import { formatStartup, measureStartup } from './startup.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -271,11 +273,13 @@ function printLoad({ rows, durability, reset }) {
 }
 
 async function main() {
-  if (only !== undefined && only !== 'startup' && only !== 'list' && !ENDPOINTS.some((e) => e.key === only)) {
-    throw new Error(`BENCH_ONLY must be get, update, progress, list or startup, not ${only}`);
+  const others = ['startup', 'list', 'simulation'];
+  if (only !== undefined && !others.includes(only) && !ENDPOINTS.some((e) => e.key === only)) {
+    throw new Error(`BENCH_ONLY must be get, update, progress, list, simulation or startup, not ${only}`);
   }
   const withStartup = only === undefined || only === 'startup';
   const withList = only === undefined || only === 'list';
+  const withSimulation = only === undefined || only === 'simulation';
   const endpoints = ENDPOINTS.filter((e) => only === undefined || e.key === only);
 
   // A start-up spawn gives up after 15 s, a startMock child after 30 s: the limit holds even if each one did.
@@ -283,7 +287,9 @@ async function main() {
   const loadLimitS = endpoints.length > 0 ? runs * endpoints.length * 2 * (duration + warmup + 4) + 60 : 0;
   // ListTasks: building its two databases (about 20 s), then its rounds on two servers.
   const listLimitS = withList ? 120 + runs * 2 * (duration + warmup + 4) : 0;
-  const limitMs = (startupLimitS + loadLimitS + listLimitS + 30) * 1000;
+  // The simulation: creating and starting its tasks over HTTP, then the one clock move.
+  const simulationLimitS = withSimulation ? 400 : 0;
+  const limitMs = (startupLimitS + loadLimitS + listLimitS + simulationLimitS + 30) * 1000;
   const guard = setTimeout(() => {
     console.error(`bench: over its time limit of ${limitMs / 1000} s, stopping`);
     process.exit(1);
@@ -300,6 +306,9 @@ async function main() {
       : undefined;
     const loaded = endpoints.length > 0 ? await measureLoad(endpoints, dir) : undefined;
     const list = withList ? await measureListTasks({ dir, runs, duration, warmup, load, loadWithCpu }) : undefined;
+    const simulation = withSimulation
+      ? [await measureSimulation({ profile: 'lan' }), await measureSimulation({ profile: 'wan' })]
+      : undefined;
     failed = (loaded?.failed ?? false) || (list?.failed ?? false);
 
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`;
@@ -309,8 +318,12 @@ async function main() {
       if (loaded) console.log('');
       for (const line of formatListTasks(list)) console.log(line);
     }
-    if (startup) {
+    if (simulation) {
       if (loaded || list) console.log('');
+      for (const result of simulation) for (const line of formatSimulation(result)) console.log(line);
+    }
+    if (startup) {
+      if (loaded || list || simulation) console.log('');
       for (const line of formatStartup(startup)) console.log(line);
     }
 
@@ -328,6 +341,7 @@ async function main() {
       stored: loaded?.durability?.stored,
       reset: loaded?.reset,
       listTasks: list,
+      simulation,
       startup,
     };
     writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -108,10 +108,12 @@ function cents(value: number): number {
 /** The link's throughput for this sample, Mbit/s: jitter, drops and stalls from the profile, held under the limit. */
 export function sampleRate(context: SampleContext): number {
   const { profile, step, key, limitMbps } = context;
-  const pick = (slot: number): number => draw(profile.seed, key, step, slot);
-  if (pick(0) < profile.stall_probability) return 0;
-  let rate = profile.throughput_mbps * (1 + profile.jitter * (2 * pick(1) - 1));
-  if (pick(2) < profile.drop_probability) rate *= 0.05 + (profile.drop_to - 0.05) * pick(3);
+  const { seed } = profile;
+  if (draw(seed, key, step, 0) < profile.stall_probability) return 0;
+  let rate = profile.throughput_mbps * (1 + profile.jitter * (2 * draw(seed, key, step, 1) - 1));
+  if (draw(seed, key, step, 2) < profile.drop_probability) {
+    rate *= 0.05 + (profile.drop_to - 0.05) * draw(seed, key, step, 3);
+  }
   if (limitMbps !== null) rate = Math.min(rate, limitMbps);
   return cents(Math.max(0, rate));
 }
@@ -119,7 +121,7 @@ export function sampleRate(context: SampleContext): number {
 /** The sample that ends at `context.to` for the subtask at `cursor`. */
 export function sample(cursor: Cursor, context: SampleContext): Sample {
   const { profile, step, key, from, to } = context;
-  const pick = (slot: number): number => draw(profile.seed, key, step, slot);
+  const { seed } = profile;
   const seconds = (to - from) / 1000;
   const data = isDataSubtask(cursor.name);
   const failure = context.failedBefore ? null : profile.fail;
@@ -166,13 +168,13 @@ export function sample(cursor: Cursor, context: SampleContext): Sample {
       ? `${cursor.name}: ${next.bytes} of ${context.totalBytes} bytes copied`
       : `${cursor.name}: ${progress}%`,
     migrate_speed: speed,
-    compress_rate: data ? cents(1.1 + 0.4 * pick(4)) : 1,
+    compress_rate: data ? cents(1.1 + 0.4 * draw(seed, key, step, 4)) : 1,
     remain_time: failed ? 0 : remainSeconds + Math.ceil(context.laterSeconds),
-    total_cpu_usage: cents(data ? 35 + 30 * pick(5) : 5 + 10 * pick(5)),
-    agent_cpu_usage: cents(data ? 15 + 20 * pick(6) : 1 + 3 * pick(6)),
-    total_mem_usage: cents(host * (0.45 + 0.1 * pick(7))),
-    agent_mem_usage: cents(150 + 50 * pick(8)),
-    total_disk_io: cents(data ? speed * (1.05 + 0.1 * pick(9)) : 2 * pick(9)),
+    total_cpu_usage: cents(data ? 35 + 30 * draw(seed, key, step, 5) : 5 + 10 * draw(seed, key, step, 5)),
+    agent_cpu_usage: cents(data ? 15 + 20 * draw(seed, key, step, 6) : 1 + 3 * draw(seed, key, step, 6)),
+    total_mem_usage: cents(host * (0.45 + 0.1 * draw(seed, key, step, 7))),
+    agent_mem_usage: cents(150 + 50 * draw(seed, key, step, 8)),
+    total_disk_io: cents(data ? speed * (1.05 + 0.1 * draw(seed, key, step, 9)) : 2 * draw(seed, key, step, 9)),
     agent_disk_io: data ? speed : 0,
     agent_time: new Date(to).toISOString(),
   };
