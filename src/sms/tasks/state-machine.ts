@@ -184,7 +184,10 @@ export interface ActionMove {
     readonly migration_cycle?: MigrationCycle;
     readonly settle?: SourceState;
   };
-  /** The command the source agent is given; data only for now. */
+  /**
+   * The command the source server's agent is given (tasks.agent_command, answered by ShowCommand until the agent
+   * reports its result: src/sms/agent/service.ts); null or absent: none, a pending one stays.
+   */
   readonly agentCommand?: 'START' | 'STOP' | 'SKIP' | 'PREMIGRATE' | null;
   /**
    * A side effect the service performs: network_check sets start_network_check (the figures come from the agent's
