@@ -37,6 +37,8 @@ export interface AppOptions {
   readonly logger?: FastifyBaseLogger;
   /** Fault rules and clock in force at start and put back by every reset. */
   readonly start?: StartState;
+  /** Serve HTTPS with this certificate and key (PEM) instead of HTTP. */
+  readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer } | undefined;
 }
 
 export async function buildApp({
@@ -47,6 +49,7 @@ export async function buildApp({
   seed,
   logger,
   start,
+  https,
 }: AppOptions): Promise<FastifyInstance> {
   // startMock() and other embedders pass the limit without the command line's checks.
   if (!Number.isSafeInteger(config.bodyLimit) || config.bodyLimit < 1 || config.bodyLimit > MAX_BODY_LIMIT) {
@@ -63,7 +66,7 @@ export async function buildApp({
     genReqId: newRequestId,
     // Requests of one connection run in turn, and what Node's HTTP layer would answer by itself is in the gateway's
     // shape: see connection.ts.
-    serverFactory: (handler, options) => createHttpServer(handler, { newRequestId, fastify: options }),
+    serverFactory: (handler, options) => createHttpServer(handler, { newRequestId, fastify: options, tls: https }),
     clientErrorHandler: (error, socket) => refuseUnreadable(newRequestId(), error, socket),
     // Fastify's own 503 during shutdown is not in the gateway's shape: the requests plugin answers instead.
     return503OnClosing: false,

@@ -3,6 +3,7 @@
 // gracefully on SIGINT/SIGTERM (a second signal stops it at once).
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig, USAGE } from './config.js';
+import { defaultCaFile } from './lib/tls.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
 import { PACKAGE } from './version.js';
@@ -40,7 +41,9 @@ async function main(): Promise<number> {
   const logger = createLogger(config.logLevel);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer({ ...config, logger });
+    // The CA made by --tls goes to a file, so that clients can be pointed at it (in the temp folder unless named).
+    const tlsCaOut = config.tls && config.tlsCert === undefined ? (config.tlsCaOut ?? defaultCaFile()) : undefined;
+    server = await startServer({ ...config, tlsCaOut, logger });
   } catch (error) {
     process.stderr.write(`${startFailure(error)}\n`);
     if (!(error instanceof Error && error.message.startsWith('sms-mock: '))) {
@@ -49,7 +52,8 @@ async function main(): Promise<number> {
     return 1;
   }
   // On stderr and whatever the log level: the one line a script or a person needs, apart from the log on stdout.
-  process.stderr.write(`sms-mock listening on ${server.url}\n`);
+  const caFile = server.tls?.caFile;
+  process.stderr.write(`sms-mock listening on ${server.url}${caFile ? ` (CA certificate: ${caFile})` : ''}\n`);
   logger.debug({ url: server.url, db: config.db }, 'listening');
 
   closeWithGrace(

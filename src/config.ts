@@ -23,6 +23,14 @@ export interface Config {
   readonly journalSize: number;
   /** Bytes the journal's entries may take, counted over bodies, urls and headers (the oldest leave first). */
   readonly journalBytes: number;
+  /** Serve HTTPS: with `tlsCert` and `tlsKey` when given, else with a certificate made at start by a CA made at start. */
+  readonly tls: boolean;
+  /** PEM file of the certificate (or chain) to serve HTTPS with, instead of one made at start. */
+  readonly tlsCert: string | undefined;
+  /** PEM file of that certificate's private key. */
+  readonly tlsKey: string | undefined;
+  /** File the CA made at start is written to (PEM) once listening, for clients to trust; removed on shutdown. */
+  readonly tlsCaOut: string | undefined;
   /** JSON file of fault rules in force at start (and again after every reset). */
   readonly faults: string | undefined;
   /** Where the mock clock stands at start and after every reset (epoch ms); the system time when undefined. */
@@ -61,6 +69,10 @@ export const DEFAULTS: Config = {
   credentials: new Map(),
   journalSize: 1000,
   journalBytes: 64 * 1024 * 1024,
+  tls: false,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  tlsCaOut: undefined,
   faults: undefined,
   clockTime: undefined,
   clockFrozen: false,
@@ -90,6 +102,12 @@ Options (each also read from the environment variable shown):
   --credentials AK:SK   verify SDK-HMAC-SHA256 signatures with these keys; comma-separated pairs (SMS_MOCK_CREDENTIALS)
   --journal-size N      requests kept in the request journal (SMS_MOCK_JOURNAL_SIZE, default 1000)
   --journal-bytes BYTES memory the journal's entries may take (SMS_MOCK_JOURNAL_BYTES, default 67108864 = 64 MiB)
+  --tls                 serve HTTPS with a certificate made at start for localhost, 127.0.0.1, ::1 and --host,
+                        issued by a CA made at start and written to --tls-ca-out (SMS_MOCK_TLS)
+  --tls-ca-out FILE     where that CA's certificate (PEM) is written for clients to trust; removed on exit
+                        (SMS_MOCK_TLS_CA_OUT, default sms-mock-<pid>-ca.pem in the OS temp folder)
+  --tls-cert FILE       serve HTTPS with this PEM certificate (or chain) instead; needs --tls-key (SMS_MOCK_TLS_CERT)
+  --tls-key FILE        the PEM private key of --tls-cert (SMS_MOCK_TLS_KEY)
   --faults FILE         JSON fault rules in force at start and after every reset (SMS_MOCK_FAULTS)
   --clock TIME          ISO 8601 time the mock clock starts at, and is set back to by a reset (SMS_MOCK_CLOCK)
   --clock-frozen        the mock clock stands still (at --clock, or at the start time) (SMS_MOCK_CLOCK_FROZEN)
@@ -165,6 +183,34 @@ export function parseCredentials(value: string, name = 'credentials'): Map<strin
   return credentials;
 }
 
+/**
+ * The TLS settings: --tls-cert and --tls-key go together and serve HTTPS by themselves; --tls-ca-out names where the
+ * CA made by --tls goes, so it needs --tls and means nothing beside a given certificate.
+ */
+function readTls(
+  values: Record<string, string | boolean | undefined>,
+  env: NodeJS.ProcessEnv,
+  pick: (flag: string, variable: string) => string | undefined,
+  nameOf: (flag: string, variable: string) => string,
+): Pick<Config, 'tls' | 'tlsCert' | 'tlsKey' | 'tlsCaOut'> {
+  const tlsEnv = env.SMS_MOCK_TLS;
+  const generated = values.tls === true || (tlsEnv !== undefined && parseBoolean(tlsEnv, 'SMS_MOCK_TLS'));
+  const tlsCert = pick('tls-cert', 'SMS_MOCK_TLS_CERT');
+  const tlsKey = pick('tls-key', 'SMS_MOCK_TLS_KEY');
+  const tlsCaOut = pick('tls-ca-out', 'SMS_MOCK_TLS_CA_OUT');
+  const certName = nameOf('tls-cert', 'SMS_MOCK_TLS_CERT');
+  const keyName = nameOf('tls-key', 'SMS_MOCK_TLS_KEY');
+  if (tlsCert !== undefined && tlsKey === undefined) throw new ConfigError(`${certName} needs --tls-key (its key)`);
+  if (tlsKey !== undefined && tlsCert === undefined)
+    throw new ConfigError(`${keyName} needs --tls-cert (its certificate)`);
+  const caName = nameOf('tls-ca-out', 'SMS_MOCK_TLS_CA_OUT');
+  if (tlsCaOut !== undefined && tlsCert !== undefined) {
+    throw new ConfigError(`${caName} writes the CA made by --tls: there is none with ${certName}`);
+  }
+  if (tlsCaOut !== undefined && !generated) throw new ConfigError(`${caName} needs --tls`);
+  return { tls: generated || tlsCert !== undefined, tlsCert, tlsKey, tlsCaOut };
+}
+
 export type ParsedCommand =
   | { help: true }
   | { help: false; version: true }
@@ -186,6 +232,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
         credentials: { type: 'string' },
         'journal-size': { type: 'string' },
         'journal-bytes': { type: 'string' },
+        tls: { type: 'boolean' },
+        'tls-ca-out': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         faults: { type: 'string' },
         clock: { type: 'string' },
         'clock-frozen': { type: 'boolean' },
@@ -228,6 +278,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
   const credentials = pick('credentials', 'SMS_MOCK_CREDENTIALS');
   const journalSize = pick('journal-size', 'SMS_MOCK_JOURNAL_SIZE');
   const journalBytes = pick('journal-bytes', 'SMS_MOCK_JOURNAL_BYTES');
+  const tls = readTls(values, env, pick, nameOf);
   const clockTime = pick('clock', 'SMS_MOCK_CLOCK');
   const clockFrozenEnv = env.SMS_MOCK_CLOCK_FROZEN;
   const graceMs = pick('grace-ms', 'SMS_MOCK_GRACE_MS');
@@ -263,6 +314,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Par
         journalBytes === undefined
           ? DEFAULTS.journalBytes
           : parseInteger(journalBytes, nameOf('journal-bytes', 'SMS_MOCK_JOURNAL_BYTES'), 1024, 2 ** 40),
+      ...tls,
       faults: pick('faults', 'SMS_MOCK_FAULTS'),
       clockTime: clockTime === undefined ? undefined : parseTime(clockTime, nameOf('clock', 'SMS_MOCK_CLOCK')),
       clockFrozen:

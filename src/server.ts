@@ -26,6 +26,7 @@ import { type Core, createCore } from './core.js';
 import { type Db, openDatabase } from './db/database.js';
 import type { Clock } from './lib/clock.js';
 import { parseJson } from './lib/json.js';
+import { credentialsProblem, generateServerCredentials, type ServerCredentials } from './lib/tls.js';
 import type { ProfileInput } from './sms/simulation/profiles.js';
 import type { SourceDocument } from './sms/sources/service.js';
 
@@ -34,11 +35,13 @@ export interface RunningServer {
   /** The object graph the app serves: services, journal, fault rules, clock (usable without HTTP). */
   readonly core: Core;
   readonly db: Db;
-  /** `http://host:port`, with the port actually bound. */
+  /** `http://host:port`, or `https://host:port` when serving TLS, with the port actually bound. */
   readonly url: string;
+  /** When serving TLS: the CA (PEM) that issued the certificate made at start, and the file it was written to. */
+  readonly tls: { readonly ca: string | undefined; readonly caFile: string | undefined } | undefined;
   /**
    * Stops accepting connections, lets in-flight requests finish (cutting the connections still open after the grace
-   * period), then closes the database and removes the port file.
+   * period), then closes the database and removes the port file and the CA file.
    */
   close(): Promise<void>;
 }
@@ -50,6 +53,8 @@ export interface StartOptions extends Partial<Config> {
   readonly seedTasks?: readonly TaskDocument[];
   /** Source servers to start with (after those of the `seed` file, if any); put back by every reset. */
   readonly seedSources?: readonly SourceDocument[];
+  /** Serve HTTPS with this PEM certificate (or chain) and key, rather than HTTP or what `tls` and `tlsCert` give. */
+  readonly tlsCredentials?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 /** A start that cannot go on. The message is the line to show: it starts `sms-mock: ` and says what to do. */
@@ -163,17 +168,48 @@ function listenError(error: unknown, host: string, port: number): unknown {
 }
 
 /** Written under another name, then renamed: a script polling for the file never reads half of it. */
-function writePortFile(file: string, port: number): void {
+function writeWhole(file: string, text: string, what: string, flag: string): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(temp, `${port}\n`);
+    writeFileSync(temp, text);
     renameSync(temp, file);
   } catch (error) {
     rmSync(temp, { force: true });
-    throw new StartError(
-      `sms-mock: cannot write the port file ${file}: ${fsReason(error, file)}; choose another --port-file`,
-    );
+    throw new StartError(`sms-mock: cannot write ${what} ${file}: ${fsReason(error, file)}; choose another ${flag}`);
   }
+}
+
+function readTlsFile(path: string, flag: string): Buffer {
+  const file = resolve(path);
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new StartError(`sms-mock: cannot read ${file}: ${fsReason(error, file)}; check ${flag}`);
+  }
+}
+
+/**
+ * What the server serves HTTPS with, undefined for HTTP: the pair given, the files named, or a certificate made now by
+ * a CA made now. A pair that cannot serve TLS (not PEM, a key that is not the certificate's) stops the start.
+ */
+async function serverCredentials(
+  config: Config,
+  given: StartOptions['tlsCredentials'],
+): Promise<ServerCredentials | undefined> {
+  if (given === undefined && !config.tls) return undefined;
+  if (given === undefined && (config.tlsCert === undefined || config.tlsKey === undefined)) {
+    return generateServerCredentials(config.host);
+  }
+  const cert = given?.cert ?? readTlsFile(config.tlsCert as string, '--tls-cert');
+  const key = given?.key ?? readTlsFile(config.tlsKey as string, '--tls-key');
+  const problem = credentialsProblem(cert, key);
+  if (problem !== undefined) {
+    const what = given
+      ? 'the certificate and key given'
+      : `${resolve(config.tlsCert ?? '')} and ${resolve(config.tlsKey ?? '')}`;
+    throw new StartError(`sms-mock: cannot serve TLS with ${what}: ${problem}; check --tls-cert and --tls-key`);
+  }
+  return { cert, key, ca: undefined };
 }
 
 /** Requests still being answered, per connection: what a close waits for. */
@@ -220,6 +256,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     throw error instanceof SeedError ? new StartError(`sms-mock: ${error.message}`, { cause: error }) : error;
   }
   const faultRules = config.faults ? readFaultsFile(config.faults) : [];
+  const tls = await serverCredentials(config, options.tlsCredentials);
+  const caFile = tls?.ca !== undefined && config.tlsCaOut !== undefined ? resolve(config.tlsCaOut) : undefined;
+  let caWritten = false;
   const start: StartState = {
     faults: faultRules,
     ...(config.clockTime !== undefined ? { clockAt: config.clockTime } : {}),
@@ -260,7 +299,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.logger ? { log: options.logger } : {}),
     });
-    app = await buildApp({ config, core, ...(options.logger ? { logger: options.logger } : {}) });
+    // The certificate alone, not its CA: a client trusts the CA it was given, not one the server hands it.
+    const https = tls && { cert: tls.cert, key: tls.key };
+    app = await buildApp({ config, core, https, ...(options.logger ? { logger: options.logger } : {}) });
     try {
       await core.start();
     } catch (error) {
@@ -287,11 +328,17 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     }
     const address = app.server.address();
     port = typeof address === 'object' && address ? address.port : config.port;
-    if (portFile !== undefined) writePortFile(portFile, port);
+    // The CA before the port file: a script that waits for the port finds the CA there too.
+    if (caFile !== undefined) {
+      writeWhole(caFile, tls?.ca ?? '', 'the CA certificate file', '--tls-ca-out');
+      caWritten = true;
+    }
+    if (portFile !== undefined) writeWhole(portFile, `${port}\n`, 'the port file', '--port-file');
   } catch (error) {
     await app?.close().catch(() => {});
     db.close();
     for (const file of created) rmSync(file, { force: true });
+    if (caWritten && caFile !== undefined) rmSync(caFile, { force: true });
     throw error;
   }
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -302,7 +349,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     app: running,
     core: started,
     db,
-    url: `http://${host}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${port}`,
+    tls: tls === undefined ? undefined : { ca: tls.ca, caFile },
     close() {
       closing ??= (async () => {
         const closed = running.close();
@@ -326,6 +374,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
           clearTimeout(cut);
           db.close();
           if (portFile !== undefined) rmSync(portFile, { force: true });
+          if (caFile !== undefined) rmSync(caFile, { force: true });
         }
       })();
       return closing;

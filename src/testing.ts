@@ -52,6 +52,11 @@ export interface MockOptions {
    * polling for its commands stays live; 5 minutes when omitted.
    */
   readonly agentTimeoutMs?: number;
+  /**
+   * Serve HTTPS: `true` with a certificate for localhost, 127.0.0.1 and ::1 made at start by a CA made at start
+   * (`mock.tls.ca`, for the client to trust), or with the PEM certificate (or chain) and key given.
+   */
+  readonly tls?: true | { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 /** The journal's filters, as `GET /_mock/requests` takes them but camelCase, with times as Date, epoch ms or ISO text. */
@@ -70,8 +75,10 @@ export interface RequestFilter {
 }
 
 export interface SmsMock {
-  /** `http://127.0.0.1:<port>`: point the code under test here. */
+  /** `http://127.0.0.1:<port>` (`https://` with `tls`): point the code under test here. */
   readonly url: string;
+  /** With `tls`: the CA certificate (PEM) that issued the certificate made at start; undefined for one given. */
+  readonly tls: { readonly ca: string | undefined } | undefined;
   readonly app: FastifyInstance;
   /** The objects behind these helpers (services, journal, fault rules, clock), for what they do not cover. */
   readonly core: Core;
@@ -190,6 +197,7 @@ export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
     ...(options.journalBytes !== undefined ? { journalBytes: options.journalBytes } : {}),
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.tls === true ? { tls: true } : options.tls ? { tlsCredentials: options.tls } : {}),
     ...(options.agentTimeoutMs !== undefined ? { agentTimeoutMs: options.agentTimeoutMs } : {}),
     ...(options.clockRate !== undefined ? { clockRate: options.clockRate } : {}),
     ...(simulation !== undefined ? { simulation } : {}),
@@ -199,6 +207,7 @@ export async function startMock(options: MockOptions = {}): Promise<SmsMock> {
 
   return {
     url: server.url,
+    tls: server.tls === undefined ? undefined : { ca: server.tls.ca },
     app,
     core,
     seed: async (list) => admin.putTasks(seedTasks(list)),

@@ -2,7 +2,9 @@
 // connection matches what the server did; the answers Node's HTTP layer would give by itself (a refused Expect, a
 // missing Host, bytes it cannot parse) come in the gateway's shape, after every answer still owed on the connection.
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import { createServer as createSecureServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { SecureContextOptions } from 'node:tls';
 import { ERRORS, errorBody } from '../lib/errors.js';
 import { JSON_UTF8 } from './reply.js';
 
@@ -53,12 +55,14 @@ export interface HttpServerOptions {
   readonly newRequestId: () => string;
   /** Fastify's own settings for the server it would have created itself. */
   readonly fastify: Readonly<Record<string, unknown>>;
+  /** Serve HTTPS with this certificate and key instead of HTTP. */
+  readonly tls?: Pick<SecureContextOptions, 'cert' | 'key'> | undefined;
 }
 
 /** Fastify's `serverFactory`: the server Fastify would create, with requests of a connection run in turn. */
-export function createHttpServer(handler: Handler, { newRequestId, fastify }: HttpServerOptions): Server {
+export function createHttpServer(handler: Handler, { newRequestId, fastify, tls }: HttpServerOptions): Server {
   // Host is checked below, to answer its absence in the gateway's shape rather than with Node's empty 400.
-  const server = createServer({ requireHostHeader: false }, (request, response) =>
+  const listener = (request: IncomingMessage, response: ServerResponse) =>
     inTurn(request, response, () => {
       if (request.headers.host === undefined && request.httpVersionMajor === 1 && request.httpVersionMinor === 1) {
         refuse(
@@ -70,8 +74,12 @@ export function createHttpServer(handler: Handler, { newRequestId, fastify }: Ht
         return;
       }
       handler(request, response);
-    }),
-  );
+    });
+  // An HTTPS server hands requests over as the HTTP one does (Fastify types its raw server as the latter).
+  const server =
+    tls === undefined
+      ? createServer({ requireHostHeader: false }, listener)
+      : (createSecureServer({ ...tls, requireHostHeader: false }, listener) as unknown as Server);
   // Node answers an Expect other than 100-continue with an empty 417 unless someone listens here.
   server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) =>
     inTurn(request, response, () => {

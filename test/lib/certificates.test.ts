@@ -1,6 +1,8 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { createAuthority, createSelfSigned, defaultValidity, ipBytes } from '../../src/lib/certificates.js';
+import { credentialsProblem, generateServerCredentials, serverHosts } from '../../src/lib/tls.js';
 
 describe('ipBytes', () => {
   it('writes IPv4 literals as 4 bytes and IPv6 literals as 16', () => {
@@ -79,3 +81,36 @@ describe('certificates', () => {
     expect(new X509Certificate(pair.cert).subject).toBe(`O=sms-mock\nOU=${'u'.repeat(64)}\nCN=${'c'.repeat(64)}`);
   });
 });
+
+describe('the certificate made for --tls', () => {
+  it('names localhost, the loopback addresses and the host listened on', () => {
+    expect(serverHosts('127.0.0.1')).toEqual(['localhost', '127.0.0.1', '::1']);
+    expect(serverHosts('mock.internal')).toEqual(['localhost', '127.0.0.1', '::1', 'mock.internal']);
+    expect(serverHosts('[::1]')).toEqual(['localhost', '127.0.0.1', '::1']);
+    expect(serverHosts('192.0.2.7')).toEqual(['localhost', '127.0.0.1', '::1', '192.0.2.7']);
+  });
+
+  it("names the machine's name when it listens on every interface", () => {
+    for (const host of ['0.0.0.0', '::', '[::]']) {
+      expect(serverHosts(host)).toEqual(['localhost', '127.0.0.1', '::1', hostname()].filter(unique));
+    }
+  });
+
+  it('is issued by a CA made with it, and serves TLS with its key', async () => {
+    const made = await generateServerCredentials('mock.internal');
+    const ca = new X509Certificate(made.ca as string);
+    const cert = new X509Certificate(made.cert);
+    expect(ca.subject).toBe('O=sms-mock\nCN=sms-mock local CA');
+    expect(cert.subject).toBe('O=sms-mock\nCN=sms-mock');
+    expect(cert.checkIssued(ca)).toBe(true);
+    expect(cert.checkHost('mock.internal')).toBe('mock.internal');
+    expect(credentialsProblem(made.cert, made.key)).toBeUndefined();
+    const other = await generateServerCredentials('127.0.0.1');
+    expect(credentialsProblem(made.cert, other.key)).toMatch(/key values mismatch/);
+    expect(credentialsProblem('not a certificate', made.key)).toMatch(/no start line/);
+  });
+});
+
+function unique(value: string, index: number, list: string[]): boolean {
+  return list.indexOf(value) === index;
+}
