@@ -2,100 +2,22 @@
 // with signatures verified: register, create, start, progress through the plan to MIGRATE_SUCCESS, stop and resume,
 // delete. The script prints what it saw, one JSON line a step; this test checks the lines and the database after.
 // Skipped, saying why, when the SDK beside the project, Python or the Debian packages the SDK needs are missing.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmsMock, startMock } from '../../src/testing.js';
+import { findPython, type Line, PROJECT_ID, runScript, type ScriptRun } from '../helpers/python-sdk.js';
 import { rowCount } from '../helpers.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SDK = resolve(root, '..', 'shared', 'vendor', 'huaweicloud-sdk-python');
-const SCRIPT = join(root, 'test', 'e2e', 'python', 'flow.py');
-const PYTHONPATH = [join(SDK, 'huaweicloud-sdk-core'), join(SDK, 'huaweicloud-sdk-sms')].join(':');
 const AK = 'E2EAK0000000000000000';
 const SK = 'E2ESK000000000000000000000000000000000000';
-const PROJECT_ID = '0123456789abcdef0123456789abcdef';
 const DISK_SIZE = 42949672960;
 /** How long the whole script may run before it is killed. */
 const SCRIPT_TIMEOUT_MS = 60_000;
-
-/** The script's environment: the SDK on the path, a scratch HOME, no proxy between it and 127.0.0.1. */
-function pythonEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PYTHONPATH,
-    HOME: home,
-    NO_PROXY: '127.0.0.1',
-    no_proxy: '127.0.0.1',
-  };
-  for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy']) {
-    delete env[name];
-  }
-  return { ...env, ...extra };
-}
-
-/** Debian's Python first (where the README has the SDK's packages installed), then whatever python3 the PATH has. */
-function findPython(): { python?: string; reason?: string } {
-  if (!existsSync(SDK)) return { reason: `the Python SDK is not at ${SDK}` };
-  const home = mkdtempSync(join(tmpdir(), 'sms-sdk-probe-'));
-  try {
-    let last = 'no python3 found';
-    for (const python of ['/usr/bin/python3', 'python3']) {
-      const probe = spawnSync(python, ['-c', 'import huaweicloudsdkcore.client, huaweicloudsdksms.v3'], {
-        env: pythonEnv(home),
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      if (probe.status === 0) return { python };
-      last = probe.error
-        ? `${python}: ${probe.error.message}`
-        : `${python} cannot import the SDK: ${probe.stderr.trim().split('\n').at(-1)}`;
-    }
-    return { reason: last };
-  } finally {
-    rmSync(home, { recursive: true, force: true });
-  }
-}
-
-type Line = { step: string } & Record<string, unknown>;
-
-/** Runs the flow against `url`, killed after SCRIPT_TIMEOUT_MS. */
-function runFlow(python: string, url: string): Promise<{ code: number | null; lines: Line[]; stderr: string }> {
-  const home = mkdtempSync(join(tmpdir(), 'sms-sdk-flow-'));
-  const child = spawn(python, [SCRIPT], {
-    env: pythonEnv(home, { SMS_ENDPOINT: url, SMS_AK: AK, SMS_SK: SK, SMS_PROJECT_ID: PROJECT_ID }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), SCRIPT_TIMEOUT_MS);
-  return new Promise((done) => {
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      rmSync(home, { recursive: true, force: true });
-      const lines = stdout
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Line);
-      done({ code, lines, stderr });
-    });
-  });
-}
 
 const { python, reason } = findPython();
 
 describe.skipIf(python === undefined)(`Python SDK flow${reason ? ` (skipped: ${reason})` : ''}`, () => {
   let sms: SmsMock;
-  let run: Awaited<ReturnType<typeof runFlow>>;
+  let run: ScriptRun;
   /** The lines of one step, in order. */
   const all = (step: string) => run.lines.filter((line) => line.step === step);
   /** The one line of a step. */
@@ -106,8 +28,9 @@ describe.skipIf(python === undefined)(`Python SDK flow${reason ? ` (skipped: ${r
   };
 
   beforeAll(async () => {
-    sms = await startMock({ credentials: { [AK]: SK } });
-    run = await runFlow(python as string, sms.url);
+    // The script plays the agent itself, reporting every subtask: nothing is simulated, however slowly it runs.
+    sms = await startMock({ credentials: { [AK]: SK }, simulation: 'manual' });
+    run = await runScript(python as string, 'flow.py', { url: sms.url, ak: AK, sk: SK, timeoutMs: SCRIPT_TIMEOUT_MS });
   }, SCRIPT_TIMEOUT_MS + 10_000);
   afterAll(() => sms?.close());
 

@@ -102,7 +102,8 @@ export function createSimulationRepository(db: Db): SimulationRepository {
      WHERE t.id = ?`,
   );
   const selectPlan = db.prepare<[string], PlanEntry>(
-    'SELECT CAST(id AS TEXT) AS id, name, progress FROM sub_tasks WHERE task_id = ? ORDER BY id',
+    // Ordered by the integer column, not by its text (where "10" sorts before "8").
+    'SELECT CAST(s.id AS TEXT) AS id, s.name, s.progress FROM sub_tasks s WHERE s.task_id = ? ORDER BY s.id',
   );
   const selectLimits = db.prepare<[string], LimitRule>(
     'SELECT start_time, end_time, speed FROM task_speed_limits WHERE task_id = ? ORDER BY position',

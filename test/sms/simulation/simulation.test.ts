@@ -151,6 +151,20 @@ describe('the simulated agent', () => {
     expect(walked(samplesOf(t, third.id))).toEqual(LINUX_FILE_PLAN);
   });
 
+  it('walks the plan in subtask id order past id 9 (a second task numbered 8 to 14)', async () => {
+    await createTask(t);
+    const { id } = await startedTask(t, {
+      source: {
+        name: 'web-02',
+        networks: [{ name: 'eth0', ip: '192.168.0.11', mac: 'fa:16:3e:00:00:02' }],
+      },
+    });
+    expect(t.db.prepare('SELECT MIN(id), MAX(id) FROM sub_tasks WHERE task_id = ?').raw().get(id)).toEqual([8, 14]);
+    await setClock(t, { advance_ms: 30 * MINUTE });
+    expect(walked(samplesOf(t, id))).toEqual(LINUX_FILE_PLAN);
+    expect((await showTask(t, id)).state).toBe('MIGRATE_SUCCESS');
+  });
+
   it('stands still with a frozen clock', async () => {
     const { id } = await startedTask(t);
     await setClock(t, { frozen: true });
