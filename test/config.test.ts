@@ -96,6 +96,20 @@ describe('loadConfig', () => {
     expect(config(['--clock-frozen'], { SMS_MOCK_CLOCK_FROZEN: 'false' }).clockFrozen).toBe(true);
   });
 
+  it("reads the clock rate and the simulated agent's profile: a preset name or a JSON profile", () => {
+    expect(config([]).clockRate).toBe(1);
+    expect(config([]).simulation).toBeUndefined();
+    expect(config(['--clock-rate', '3600']).clockRate).toBe(3600);
+    expect(config([], { SMS_MOCK_CLOCK_RATE: '0.5' }).clockRate).toBe(0.5);
+    expect(config(['--simulation', 'wan']).simulation).toEqual({ profile: 'wan' });
+    expect(config([], { SMS_MOCK_SIMULATION: ' manual ' }).simulation).toEqual({ profile: 'manual' });
+    expect(config(['--simulation', '{"profile": "fail", "fail": {"percent": 50}}']).simulation).toEqual({
+      profile: 'fail',
+      fail: { percent: 50 },
+    });
+    expect(config(['--simulation', 'lan'], { SMS_MOCK_SIMULATION: 'wan' }).simulation).toEqual({ profile: 'lan' });
+  });
+
   it('refuses bad values, naming the flag or the variable the value came from', () => {
     const refusals: [string[], NodeJS.ProcessEnv, string][] = [
       [['--port', '70000'], {}, "--port must be an integer from 0 to 65535, got '70000'"],
@@ -121,6 +135,11 @@ describe('loadConfig', () => {
       [[], { SMS_MOCK_AUTO_CREATE: 'maybe' }, "SMS_MOCK_AUTO_CREATE must be true or false, got 'maybe'"],
       [[], { SMS_MOCK_CLOCK_FROZEN: 'maybe' }, "SMS_MOCK_CLOCK_FROZEN must be true or false, got 'maybe'"],
       [[], { SMS_MOCK_GRACE_MS: '1.5' }, "SMS_MOCK_GRACE_MS must be an integer from 0 to 3600000, got '1.5'"],
+      [['--clock-rate', '0'], {}, "--clock-rate must be a number from 0.001 to 1000000, got '0'"],
+      [[], { SMS_MOCK_CLOCK_RATE: 'fast' }, "SMS_MOCK_CLOCK_RATE must be a number from 0.001 to 1000000, got 'fast'"],
+      [['--simulation', 'fast'], {}, '--simulation: profile must be one of: lan, wan, flaky, fail, manual'],
+      [[], { SMS_MOCK_SIMULATION: '{"profile": "wan", "seed": -1}' }, 'SMS_MOCK_SIMULATION: seed must be >= 0'],
+      [['--simulation', '{"profile":'], {}, '--simulation: simulation is not JSON: Unexpected end of JSON input'],
       [
         ['--clock', 'tomorrow'],
         {},

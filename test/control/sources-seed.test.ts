@@ -32,6 +32,16 @@ describe('seedDocument', () => {
     expect(seedDocument({ tasks, sources })).toEqual({ tasks, sources });
   });
 
+  it('takes the simulated agent\'s default profile as "simulation", checked as PUT /_mock/simulation checks it', () => {
+    expect(seedDocument({ simulation: { profile: 'wan', seed: 5 } })).toEqual({
+      tasks: [],
+      sources: [],
+      simulation: { profile: 'wan', seed: 5 },
+    });
+    expect(() => seedDocument({ simulation: { profile: 'wan', speed: 5 } })).toThrow('speed is not a known field');
+    expect(() => seedDocument({ tasks: [], simulation: 'wan' })).toThrow('simulation must be object');
+  });
+
   it.each([
     [
       {},
