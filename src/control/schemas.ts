@@ -207,7 +207,8 @@ export const ClockUpdate = Type.Object(
       Type.Number({
         minimum: 0.001,
         maximum: 1_000_000,
-        description: 'Run this many times as fast as real time (60: a minute a second; 1: real time; 0.5: half as fast).',
+        description:
+          'Run this many times as fast as real time (60: a minute a second; 1: real time; 0.5: half as fast).',
       }),
     ),
   },

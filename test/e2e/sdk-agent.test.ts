@@ -5,7 +5,7 @@
 // why, when the SDK beside the project, Python or the Debian packages the SDK needs are missing (as sdk-flow.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmsMock, startMock } from '../../src/testing.js';
-import { findPython, type Line, PROJECT_ID, runScript, type ScriptRun } from '../helpers/python-sdk.js';
+import { findPython, type Line, runScript, type ScriptRun } from '../helpers/python-sdk.js';
 
 const AK = 'E2EAGENTAK00000000000';
 const SK = 'E2EAGENTSK00000000000000000000000000000000';

@@ -4,7 +4,7 @@
 // Skipped, saying why, when the SDK beside the project, Python or the Debian packages the SDK needs are missing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmsMock, startMock } from '../../src/testing.js';
-import { findPython, type Line, PROJECT_ID, runScript, type ScriptRun } from '../helpers/python-sdk.js';
+import { findPython, type Line, runScript, type ScriptRun } from '../helpers/python-sdk.js';
 import { rowCount } from '../helpers.js';
 
 const AK = 'E2EAK0000000000000000';

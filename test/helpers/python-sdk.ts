@@ -13,7 +13,7 @@ const PYTHONPATH = [join(SDK, 'huaweicloud-sdk-core'), join(SDK, 'huaweicloud-sd
 const SCRIPTS = join(root, 'test', 'e2e', 'python');
 
 /** The project id every script's client signs with. */
-export const PROJECT_ID = '0123456789abcdef0123456789abcdef';
+const PROJECT_ID = '0123456789abcdef0123456789abcdef';
 
 /** The script's environment: the SDK on the path, a scratch HOME, no proxy between it and 127.0.0.1. */
 function pythonEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -15,7 +15,12 @@ describe('MockClock', () => {
     expect(clock.now()).toBe(1_000_500);
     clock.freeze();
     s.t += 10_000;
-    expect(clock.state()).toEqual({ now: new Date(1_000_500).toISOString(), epoch_ms: 1_000_500, frozen: true, rate: 1 });
+    expect(clock.state()).toEqual({
+      now: new Date(1_000_500).toISOString(),
+      epoch_ms: 1_000_500,
+      frozen: true,
+      rate: 1,
+    });
   });
 
   it('runs again from the frozen time, keeping the offset', () => {

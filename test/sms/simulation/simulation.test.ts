@@ -441,7 +441,8 @@ describe('profiles through /_mock', () => {
     const own = await setTaskProfile(id, { profile: 'wan', sample_interval_s: 30 });
     expect(own.statusCode, own.body).toBe(200);
     await setClock(t, { advance_ms: 60_000 });
-    expect(samplesOf(t, id).map((s) => s.received_at - samplesOf(t, id)[0]!.received_at)).toEqual([0, 30_000]);
+    const times = samplesOf(t, id).map((s) => s.received_at);
+    expect(times.map((at) => at - (times[0] as number))).toEqual([0, 30_000]);
     const back = await t.app.inject({ method: 'DELETE', url: `/_mock/tasks/${id}/simulation` });
     expect(back.json()).toMatchObject({ own_profile: false, status: 'manual', profile: { profile: 'manual' } });
     // A reset puts the default back.
