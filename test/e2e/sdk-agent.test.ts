@@ -5,7 +5,7 @@
 // why, when the SDK beside the project, Python or the Debian packages the SDK needs are missing (as sdk-flow.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmsMock, startMock } from '../../src/testing.js';
-import { findPython, type Line, runScript, type ScriptRun } from '../helpers/python-sdk.js';
+import { findPython, runScript, type ScriptRun, stepsOf } from '../helpers/python-sdk.js';
 
 const AK = 'E2EAGENTAK00000000000';
 const SK = 'E2EAGENTSK00000000000000000000000000000000';
@@ -17,14 +17,7 @@ const { python, reason } = findPython();
 describe.skipIf(python === undefined)(`Python SDK agent${reason ? ` (skipped: ${reason})` : ''}`, () => {
   let sms: SmsMock;
   let run: ScriptRun;
-  /** The lines of one step, in order. */
-  const all = (step: string) => run.lines.filter((line) => line.step === step);
-  /** The one line of a step. */
-  const one = (step: string): Line => {
-    const found = all(step);
-    expect(found, `one "${step}" line`).toHaveLength(1);
-    return found[0] as Line;
-  };
+  const { all, one } = stepsOf(() => run);
   const serverId = () => one('register').id as string;
   const taskId = () => one('create').id as string;
 

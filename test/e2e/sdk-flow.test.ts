@@ -4,7 +4,7 @@
 // Skipped, saying why, when the SDK beside the project, Python or the Debian packages the SDK needs are missing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmsMock, startMock } from '../../src/testing.js';
-import { findPython, type Line, runScript, type ScriptRun } from '../helpers/python-sdk.js';
+import { findPython, runScript, type ScriptRun, stepsOf } from '../helpers/python-sdk.js';
 import { rowCount } from '../helpers.js';
 
 const AK = 'E2EAK0000000000000000';
@@ -18,14 +18,7 @@ const { python, reason } = findPython();
 describe.skipIf(python === undefined)(`Python SDK flow${reason ? ` (skipped: ${reason})` : ''}`, () => {
   let sms: SmsMock;
   let run: ScriptRun;
-  /** The lines of one step, in order. */
-  const all = (step: string) => run.lines.filter((line) => line.step === step);
-  /** The one line of a step. */
-  const one = (step: string): Line => {
-    const found = all(step);
-    expect(found, `one "${step}" line`).toHaveLength(1);
-    return found[0] as Line;
-  };
+  const { all, one } = stepsOf(() => run);
 
   beforeAll(async () => {
     // The script plays the agent itself, reporting every subtask: nothing is simulated, however slowly it runs.

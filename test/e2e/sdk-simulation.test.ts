@@ -4,7 +4,7 @@
 // what it sees at each step is exact. Skipped, saying why, when the SDK, Python or its Debian packages are missing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmsMock, startMock } from '../../src/testing.js';
-import { findPython, type Line, runScript, type ScriptRun } from '../helpers/python-sdk.js';
+import { findPython, runScript, type ScriptRun, stepsOf } from '../helpers/python-sdk.js';
 
 const AK = 'E2ESIMAK0000000000000';
 const SK = 'E2ESIMSK000000000000000000000000000000000';
@@ -26,12 +26,7 @@ describe.skipIf(python === undefined)(
   () => {
     let sms: SmsMock;
     let run: ScriptRun;
-    const all = (step: string) => run.lines.filter((line) => line.step === step);
-    const one = (step: string): Line => {
-      const found = all(step);
-      expect(found, `one "${step}" line`).toHaveLength(1);
-      return found[0] as Line;
-    };
+    const { all, one } = stepsOf(() => run);
 
     beforeAll(async () => {
       sms = await startMock({ credentials: { [AK]: SK } });

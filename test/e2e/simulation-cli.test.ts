@@ -2,6 +2,9 @@
 // in seconds of real time, as an out-of-process CI job would see it; two processes started alike with the same seed
 // write the same samples byte for byte; --simulation manual simulates nothing.
 import { afterEach, describe, expect, it } from 'vitest';
+import { LINUX_FILE_PLAN } from '../sms/simulation/fixtures.js';
+import { linuxRegistration } from '../sms/sources/fixtures.js';
+import { createBody } from '../sms/tasks/life-cycle-fixtures.js';
 import { type Child, runCli, within } from './process.js';
 
 const TOKEN = { 'x-auth-token': 'e2e', 'content-type': 'application/json' };
@@ -33,35 +36,8 @@ async function call<T>(child: Child, method: string, path: string, body?: unknow
 
 /** A registered server (10 GiB used) and its task, started; answers the task's id. */
 async function startedTask(child: Child): Promise<string> {
-  const { id: sourceId } = await call<{ id: string }>(child, 'POST', '/v3/sources', {
-    name: 'cli-sim',
-    ip: '192.168.0.10',
-    os_type: 'LINUX',
-    os_version: 'CENTOS_7_9_64BIT',
-    agent_version: '25.2.0',
-    firmware: 'BIOS',
-    boot_loader: 'GRUB',
-    has_rsync: true,
-    paravirtualization: true,
-    raw_devices: '',
-    cpu_quantity: 2,
-    memory: 4018196480,
-    disks: [
-      { name: '/dev/vda', device_use: 'BOOT', partition_style: 'MBR', size: 42949672960, used_size: 10737418240 },
-    ],
-    networks: [{ name: 'eth0', ip: '192.168.0.10', mac: 'fa:16:3e:00:00:01' }],
-  });
-  const { id } = await call<{ id: string }>(child, 'POST', '/v3/tasks', {
-    name: 'cli-sim',
-    type: 'MIGRATE_FILE',
-    os_type: 'LINUX',
-    region_name: 'cn-north-4',
-    region_id: 'cn-north-4',
-    project_name: 'cn-north-4',
-    project_id: 'p-1',
-    source_server: { id: sourceId },
-    target_server: { disks: [] },
-  });
+  const { id: sourceId } = await call<{ id: string }>(child, 'POST', '/v3/sources', linuxRegistration());
+  const { id } = await call<{ id: string }>(child, 'POST', '/v3/tasks', createBody(sourceId));
   await call(child, 'POST', `/v3/tasks/${id}/action`, { operation: 'start' });
   return id;
 }
@@ -94,15 +70,7 @@ describe('the simulated agent in the command', () => {
     expect(seen).toEqual(['RUNNING', 'MIGRATE_SUCCESS']);
     const { samples } = await call<{ samples: Sample[] }>(child, 'GET', `/_mock/tasks/${id}/progress`);
     const names = samples.map((s) => s.subtask_name).filter((name, i, all) => all[i - 1] !== name);
-    expect(names).toEqual([
-      'CREATE_CLOUD_SERVER',
-      'SSL_CONFIG',
-      'ATTACH_AGENT_IMAGE',
-      'FORMAT_DISK_LINUX_FILE',
-      'MIGRATE_LINUX_FILE',
-      'CONFIGURE_LINUX_FILE',
-      'DETTACH_AGENT_IMAGE',
-    ]);
+    expect(names).toEqual(LINUX_FILE_PLAN);
     for (let i = 1; i < samples.length; i++) {
       expect((samples[i] as Sample).received_at - (samples[i - 1] as Sample).received_at).toBe(10_000);
     }

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SDK = resolve(root, '..', 'shared', 'vendor', 'huaweicloud-sdk-python');
@@ -95,4 +96,17 @@ export function runScript(
       done({ code, lines, stderr });
     });
   });
+}
+
+/** A run's lines by step: `all(step)` in order, `one(step)` the only one (the test fails when there is not one). */
+export function stepsOf(run: () => ScriptRun): { all(step: string): Line[]; one(step: string): Line } {
+  const all = (step: string): Line[] => run().lines.filter((line) => line.step === step);
+  return {
+    all,
+    one(step) {
+      const found = all(step);
+      expect(found, `one "${step}" line`).toHaveLength(1);
+      return found[0] as Line;
+    },
+  };
 }

@@ -6,13 +6,10 @@ reports it done, and the task shows ABORT. Prints one JSON line per thing it saw
 (test/e2e/sdk-agent.test.ts) asserts on the lines. Endpoint and credentials come from the environment: SMS_ENDPOINT,
 SMS_AK, SMS_SK, SMS_PROJECT_ID.
 """
-import json
 import os
 import sys
 
-from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ServiceResponseException
-from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdksms.v3 import (
     CommandBody,
     CreateTaskRequest,
@@ -25,7 +22,6 @@ from huaweicloudsdksms.v3 import (
     ShowConfigRequest,
     ShowServerRequest,
     ShowTaskRequest,
-    SmsClient,
     SourceServerByTask,
     TargetDisks,
     TargetServerByTask,
@@ -34,25 +30,7 @@ from huaweicloudsdksms.v3 import (
     UpdateTaskStatusRequest,
 )
 
-DISK_SIZE = 42949672960
-
-
-def emit(step, **facts):
-    print(json.dumps(dict(step=step, **facts), sort_keys=True), flush=True)
-
-
-def client():
-    config = HttpConfig.get_default_config()
-    # Connect and read timeouts, in seconds: a server that stops answering fails the run instead of hanging it.
-    config.timeout = (3, 20)
-    credentials = BasicCredentials(os.environ["SMS_AK"], os.environ["SMS_SK"], os.environ["SMS_PROJECT_ID"])
-    return (
-        SmsClient.new_builder()
-        .with_http_config(config)
-        .with_credentials(credentials)
-        .with_endpoints([os.environ["SMS_ENDPOINT"]])
-        .build()
-    )
+from flow import DISK_SIZE, client, emit
 
 
 def register(sms):
