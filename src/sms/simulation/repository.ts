@@ -42,6 +42,9 @@ export interface PlanEntry {
   readonly progress: number;
 }
 
+/** A subtask as stored: a task put in through the mock's API or a seed may have one without a name. */
+export type StoredPlanEntry = Omit<PlanEntry, 'name'> & { readonly name: string | null };
+
 export interface LimitRule {
   readonly start_time: string;
   readonly end_time: string;
@@ -64,12 +67,12 @@ export interface SimulationRepository {
   handOver(taskId: string, at: number): void;
   task(taskId: string): SimulatedTask | undefined;
   /** The task's subtasks in plan order. */
-  plan(taskId: string): PlanEntry[];
+  plan(taskId: string): StoredPlanEntry[];
   limits(taskId: string): LimitRule[];
   /** The simulated agent visited the source server at `at`. */
   visit(sourceId: string, at: number): void;
-  /** Every row with a profile of its own, for a reset to put back. */
-  count(): number;
+  /** Runs `work` in a savepoint of the caller's transaction: when it throws, what it wrote is undone, the rest kept. */
+  isolated(work: () => void): void;
 }
 
 export function createSimulationRepository(db: Db): SimulationRepository {
@@ -101,7 +104,7 @@ export function createSimulationRepository(db: Db): SimulationRepository {
      FROM tasks t LEFT JOIN sources s ON s.id = t.source_server_id
      WHERE t.id = ?`,
   );
-  const selectPlan = db.prepare<[string], PlanEntry>(
+  const selectPlan = db.prepare<[string], StoredPlanEntry>(
     // Ordered by the integer column, not by its text (where "10" sorts before "8").
     'SELECT CAST(s.id AS TEXT) AS id, s.name, s.progress FROM sub_tasks s WHERE s.task_id = ? ORDER BY s.id',
   );
@@ -111,7 +114,6 @@ export function createSimulationRepository(db: Db): SimulationRepository {
   const updateVisit = db.prepare<[number, string, number]>(
     'UPDATE sources SET last_visit_time = ? WHERE id = ? AND (last_visit_time IS NULL OR last_visit_time < ?)',
   );
-  const selectCount = db.prepare<[], number>('SELECT COUNT(*) FROM simulations').pluck();
 
   return {
     row: (taskId) => selectRow.get(taskId),
@@ -139,6 +141,9 @@ export function createSimulationRepository(db: Db): SimulationRepository {
     visit(sourceId, at) {
       updateVisit.run(at, sourceId, at);
     },
-    count: () => selectCount.get() ?? 0,
+    isolated(work) {
+      // Inside the write queue's transaction, better-sqlite3 makes a nested transaction a savepoint.
+      db.transaction(work)();
+    },
   };
 }

@@ -79,6 +79,9 @@ export const SimulationStatus = Type.Object({
   samples: Type.Integer({ description: 'Samples the simulation wrote for the task.' }),
   failed_at: Type.Union([Type.String(), Type.Null()]),
   handed_over_at: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()], {
+    description: 'Why the simulation stopped working the task out, when an error stopped it.',
+  }),
 });
 
 const check = createChecker(SimulationProfileInput, 'simulation');

@@ -46,6 +46,8 @@ export interface SimulationStatus {
   readonly samples: number;
   readonly failed_at: string | null;
   readonly handed_over_at: string | null;
+  /** Why the simulation stopped working the task out, when an error stopped it. */
+  readonly error: string | null;
 }
 
 export interface Simulator {
@@ -154,6 +156,8 @@ export function createSimulator({
   let running: Promise<void> | undefined;
   /** The earliest sample scheduled while a catch-up runs: its writes may commit after the catch-up looked. */
   let scheduledDuring: number | null = null;
+  /** Why a task's simulation stopped on an error, by task (kept until the task is simulated again or a reset). */
+  const errors = new Map<string, string>();
 
   function profileOf(row: Pick<SimulationRow, 'profile'> | undefined): Profile {
     if (row?.profile === undefined || row.profile === null) return defaultProfile;
@@ -213,7 +217,11 @@ export function createSimulator({
       });
       return;
     }
-    const plan = simulations.plan(task.id);
+    const stored = simulations.plan(task.id);
+    // A report names its subtask: one stored without a name (a seeded task's) cannot be reported on.
+    const nameless = stored.find((step) => step.name === null);
+    if (nameless !== undefined) throw new Error(`subtask ${nameless.id} has no name: no progress report can name it`);
+    const plan = stored as PlanEntry[];
     let index = plan.findIndex((entry) => entry.progress < 100);
     if (index < 0) {
       simulations.save({ ...row, next_sample_at: null });
@@ -315,7 +323,17 @@ export function createSimulator({
   /** One write's worth of catching up: the earliest due tasks, each up to `now`. True when more may be due. */
   function catchUpSome(now: number): boolean {
     const rows = simulations.due(now, TASKS_PER_WRITE);
-    for (const row of rows) advance(row, now);
+    for (const row of rows) {
+      // One task that cannot be worked out (a seeded task of figures no sample can hold) stops alone, saying why,
+      // instead of failing every request that catches up after it.
+      try {
+        simulations.isolated(() => advance(row, now));
+        errors.delete(row.task_id);
+      } catch (error) {
+        simulations.unschedule(row.task_id);
+        errors.set(row.task_id, error instanceof Error ? error.message : String(error));
+      }
+    }
     return rows.length === TASKS_PER_WRITE;
   }
 
@@ -375,6 +393,7 @@ export function createSimulator({
         samples: row?.step ?? 0,
         failed_at: iso(row?.failed_at ?? null),
         handed_over_at: iso(row?.handed_over_at ?? null),
+        error: errors.get(taskId) ?? null,
       };
     },
 
@@ -393,6 +412,7 @@ export function createSimulator({
 
     reset() {
       defaultProfile = initialProfile;
+      errors.clear();
       earliest = simulations.earliestDue();
     },
   };

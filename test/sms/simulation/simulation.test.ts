@@ -165,6 +165,26 @@ describe('the simulated agent', () => {
     expect((await showTask(t, id)).state).toBe('MIGRATE_SUCCESS');
   });
 
+  it('stops alone, saying why, on a task no sample can be written for; the others go on and every request answers', async () => {
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/_mock/tasks/odd',
+      payload: { name: 'odd', state: 'READY', sub_tasks: [{ id: 1, progress: 0 }] },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    await action(t, 'odd', 'start');
+    const { id } = await startedTask(t);
+    await setClock(t, { advance_ms: 30 * MINUTE });
+    expect((await showTask(t, id)).state).toBe('MIGRATE_SUCCESS');
+    expect((await showTask(t, 'odd')).state).toBe('RUNNING');
+    expect(samplesOf(t, 'odd')).toEqual([]);
+    const status = (await t.app.inject({ method: 'GET', url: '/_mock/tasks/odd/simulation' })).json();
+    expect(status).toMatchObject({ status: 'idle', next_sample_at: null, samples: 0 });
+    expect(status.error).toBe('subtask 1 has no name: no progress report can name it');
+    await setClock(t, { advance_ms: 60_000 });
+    expect((await showTask(t, 'odd')).state).toBe('RUNNING');
+  });
+
   it('stands still with a frozen clock', async () => {
     const { id } = await startedTask(t);
     await setClock(t, { frozen: true });
