@@ -149,8 +149,9 @@ export function createCore({
   const faults = new FaultRules(operations);
 
   const applyStart = (): void => {
-    if (start.clockAt !== undefined) clock.set(start.clockAt);
-    if (start.clockFrozen) clock.freeze();
+    // Frozen at the very time given: setting a running clock and then freezing it would stand a moment later.
+    if (start.clockFrozen) clock.freeze(start.clockAt);
+    else if (start.clockAt !== undefined) clock.set(start.clockAt);
     if (start.clockRate !== undefined && start.clockRate !== 1) clock.setRate(start.clockRate);
     (start.faults ?? []).forEach((rule, index) => {
       try {

@@ -63,3 +63,24 @@ describe('the core', () => {
     db.close();
   });
 });
+
+describe('the start state', () => {
+  it('freezes the clock at the very time given, however the source moves, and again after a reset', async () => {
+    let ticks = 1_000;
+    // A source that moves a millisecond every time it is read.
+    const source = { now: () => ticks++ };
+    const at = Date.UTC(2030, 0, 1);
+    const core = createCore({
+      config: { autoCreate: false, journalSize: 10, journalBytes: 1 << 20 },
+      db: openDatabase({ path: ':memory:' }),
+      clock: source,
+      start: { clockAt: at, clockFrozen: true, clockRate: 60 },
+    });
+    await core.start();
+    expect(core.clock.state()).toEqual({ now: '2030-01-01T00:00:00.000Z', epoch_ms: at, frozen: true, rate: 60 });
+    core.clock.advance(5000);
+    await core.reset();
+    expect(core.clock.state()).toEqual({ now: '2030-01-01T00:00:00.000Z', epoch_ms: at, frozen: true, rate: 60 });
+    core.db.close();
+  });
+});

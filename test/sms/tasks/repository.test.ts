@@ -343,7 +343,7 @@ describe('several reports in one go', () => {
       }),
       { numRuns: 300, seed: 20261126 },
     );
-  });
+  }, 60_000); // 300 runs of two databases each: seconds alone, more on two cores shared with the rest of the suite
 
   it('store nothing for a task that does not exist', () => {
     expect(
