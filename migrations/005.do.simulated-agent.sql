@@ -7,6 +7,8 @@ CREATE TABLE simulations (
   profile TEXT,
   -- When the next sample is due (mock clock, ms); null while the task is not being migrated by the simulation.
   next_sample_at INTEGER,
+  -- When the last sample was taken, or the task started: the next sample covers the time from then.
+  previous_sample_at INTEGER,
   -- Samples the simulation wrote for this task: the position in its random stream.
   step INTEGER NOT NULL DEFAULT 0,
   -- The subtask being worked on, and how far: milliseconds spent, and for a data subtask bytes moved.

@@ -101,6 +101,7 @@ export async function buildApp({
   app.addHook('preClose', (done) => {
     closing.abort();
     core.journal.closeWaits();
+    core.simulation.halt();
     done();
   });
 

@@ -132,8 +132,11 @@ export interface SmsMock {
   readonly simulation: {
     /** The default profile. */
     get(): Profile;
-    /** Sets the default profile (a preset's name or a profile); throws on an invalid one. */
-    set(profile: ProfileInput | ProfileInput['profile']): Profile;
+    /**
+     * Sets the default profile (a preset's name or a profile; throws on an invalid one); tasks migrating under the
+     * default take it from their next sample.
+     */
+    set(profile: ProfileInput | ProfileInput['profile']): Promise<Profile>;
     /** A task's simulation, or undefined when the task does not exist. */
     task(id: string): SimulationStatus | undefined;
     /** Gives a task a profile of its own (null: the default again); false when the task does not exist. */

@@ -27,7 +27,8 @@ export interface TaskAdmin {
   putTasks(documents: readonly TaskDocument[]): Promise<void>;
   /** False when there was no such task. */
   deleteTask(id: string): Promise<boolean>;
-  listSamples(id: string): ProgressSample[];
+  /** A task's samples in order (`limit` of them after the first `offset`; all when omitted); 404 for no task. */
+  listSamples(id: string, offset?: number, limit?: number): ProgressSample[];
   /** Empties every table. */
   emptyStore(): Promise<void>;
 }
@@ -75,9 +76,9 @@ export function createTaskAdmin({ db, tasks, writes, clock }: TaskAdminOptions):
       return writes.run(() => tasks.delete(id));
     },
 
-    listSamples(id) {
+    listSamples(id, offset, limit) {
       if (!tasks.exists(id)) throw new ApiError('taskNotFound', id);
-      return tasks.listSamples(id);
+      return tasks.listSamples(id, offset, limit);
     },
 
     emptyStore() {

@@ -45,8 +45,8 @@ export const simulationRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async
         response: { 200: SimulationDefault, 400: ErrorResponse },
       },
     },
-    (request) => {
-      simulation.setDefaultProfile(request.body as ProfileInput);
+    async (request) => {
+      await simulation.setDefaultProfile(request.body as ProfileInput);
       return shown();
     },
   );

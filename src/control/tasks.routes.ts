@@ -9,6 +9,17 @@ import { stringifyJson } from '../lib/json.js';
 import { ErrorResponse, ProgressSamplesResponse, ShowTaskResponse, TaskDocument } from '../schemas/index.js';
 
 const TaskIdParams = Type.Object({ task_id: Type.String({ minLength: 1, maxLength: 255 }) });
+/** Samples a page holds unless told otherwise: a simulated migration of days writes hundreds of thousands. */
+const SAMPLES_PAGE = 10_000;
+const SamplesQuery = Type.Object(
+  {
+    offset: Type.Optional(Type.Integer({ minimum: 0, description: 'Samples to skip from the oldest.' })),
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100_000, description: `Samples in the page (default ${SAMPLES_PAGE}).` }),
+    ),
+  },
+  { additionalProperties: false },
+);
 const tags = ['mock'];
 
 export const taskControlRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app, { core }) => {
@@ -61,16 +72,19 @@ export const taskControlRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = asyn
     {
       schema: {
         operationId: 'MockListProgress',
-        summary: 'Every progress report stored for a task, oldest first',
+        summary: 'The progress reports stored for a task, oldest first, a page at a time',
         tags,
         params: TaskIdParams,
-        response: { 200: ProgressSamplesResponse, 404: ErrorResponse },
+        querystring: SamplesQuery,
+        response: { 200: ProgressSamplesResponse, 400: ErrorResponse, 404: ErrorResponse },
       },
     },
     (request, reply) => {
-      const samples = admin.listSamples(request.params.task_id);
+      const { offset = 0, limit = SAMPLES_PAGE } = request.query;
+      const samples = admin.listSamples(request.params.task_id, offset, limit);
+      const page = samples.length === limit ? { samples, next_offset: offset + limit } : { samples };
       // Sizes may exceed 2^53: serialized here with bigint support.
-      sendJson(reply, stringifyJson({ samples }));
+      sendJson(reply, stringifyJson(page));
     },
   );
 

@@ -110,7 +110,12 @@ export const ProgressSample = Type.Object(
   { description: 'One stored progress report.' },
 );
 
-export const ProgressSamplesResponse = Type.Object({ samples: Type.Array(ProgressSample) });
+export const ProgressSamplesResponse = Type.Object({
+  samples: Type.Array(ProgressSample),
+  next_offset: Type.Optional(
+    Type.Integer({ description: 'Where the next page starts, when this one is full and more may follow.' }),
+  ),
+});
 
 /** Gives every property the schema declares a value, null where the data has none, at every depth. */
 function fillNulls(schema: JsonSchema, value: unknown): unknown {

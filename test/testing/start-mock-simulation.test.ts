@@ -30,7 +30,7 @@ describe('startMock and the simulated agent', () => {
   it('takes the default profile as a preset name, shows it, and changes it', async () => {
     sms = await startMock({ simulation: 'wan' });
     expect(sms.simulation.get()).toMatchObject({ profile: 'wan', throughput_mbps: 40 });
-    expect(sms.simulation.set({ profile: 'flaky', seed: 3 })).toMatchObject({ profile: 'flaky', seed: 3 });
+    expect(await sms.simulation.set({ profile: 'flaky', seed: 3 })).toMatchObject({ profile: 'flaky', seed: 3 });
     expect(() => sms?.simulation.set({ profile: 'fast' } as never)).toThrow(
       'invalid simulation profile: profile must be one of: lan, wan, flaky, fail, manual',
     );

@@ -196,3 +196,13 @@ export function plannedSeconds(name: string, totalBytes: number, profile: Profil
   if (!isDataSubtask(name)) return subtaskDurationMs(name, profile) / 1000;
   return totalBytes / (Math.max(1, profile.throughput_mbps) * BYTES_PER_MBIT);
 }
+
+/** The progress a position in a subtask shows (what its samples report). */
+export function progressOf(cursor: Cursor, totalBytes: number, profile: Profile): number {
+  if (isDataSubtask(cursor.name)) {
+    if (cursor.bytes >= totalBytes) return 100;
+    return Math.floor((cursor.bytes / totalBytes) * 100);
+  }
+  const duration = subtaskDurationMs(cursor.name, profile);
+  return cursor.elapsedMs >= duration ? 100 : Math.floor((cursor.elapsedMs / duration) * 100);
+}

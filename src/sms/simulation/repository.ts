@@ -9,6 +9,7 @@ export interface SimulationRow {
   /** The task's own profile as JSON text; null: the default profile. */
   readonly profile: string | null;
   readonly next_sample_at: number | null;
+  readonly previous_sample_at: number | null;
   readonly step: number;
   /** The subtask's id as text (ids are int64). */
   readonly subtask_id: string | null;
@@ -65,6 +66,8 @@ export interface SimulationRepository {
   unschedule(taskId: string): void;
   /** A real agent took the task over at `at` (the first time only counts). */
   handOver(taskId: string, at: number): void;
+  /** Tasks the simulation was at and that migrate under the default profile: running or syncing, not handed over. */
+  underDefault(): string[];
   task(taskId: string): SimulatedTask | undefined;
   /** The task's subtasks in plan order. */
   plan(taskId: string): StoredPlanEntry[];
@@ -86,7 +89,8 @@ export function createSimulationRepository(db: Db): SimulationRepository {
   const insertRow = db.prepare<[string]>('INSERT INTO simulations (task_id) VALUES (?) ON CONFLICT DO NOTHING');
   const updateProfile = db.prepare<[string | null, string]>('UPDATE simulations SET profile = ? WHERE task_id = ?');
   const updateRow = db.prepare(
-    `UPDATE simulations SET next_sample_at = @next_sample_at, step = @step, subtask_id = @subtask_id,
+    `UPDATE simulations SET next_sample_at = @next_sample_at, previous_sample_at = @previous_sample_at, step = @step,
+       subtask_id = @subtask_id,
        subtask_elapsed_ms = @subtask_elapsed_ms, subtask_bytes = @subtask_bytes, failed_at = @failed_at,
        handed_over_at = @handed_over_at
      WHERE task_id = @task_id`,
@@ -95,6 +99,12 @@ export function createSimulationRepository(db: Db): SimulationRepository {
   const updateHandOver = db.prepare<[number, string]>(
     'UPDATE simulations SET next_sample_at = NULL, handed_over_at = ? WHERE task_id = ? AND handed_over_at IS NULL',
   );
+  const selectUnderDefault = db
+    .prepare<[], string>(
+      `SELECT s.task_id FROM simulations s JOIN tasks t ON t.id = s.task_id
+       WHERE s.profile IS NULL AND s.handed_over_at IS NULL AND t.state IN ('RUNNING', 'SYNCING')`,
+    )
+    .pluck();
   const selectTask = db.prepare<[string], SimulatedTask>(
     `SELECT t.id, t.name, t.state, t.speed_limit, t.source_server_id,
        (SELECT SUM(json_extract(d.value, '$.used_size')) FROM json_each(s.registration, '$.disks') d) AS source_used,
@@ -135,6 +145,7 @@ export function createSimulationRepository(db: Db): SimulationRepository {
     handOver(taskId, at) {
       updateHandOver.run(at, taskId);
     },
+    underDefault: () => selectUnderDefault.all(),
     task: (taskId) => selectTask.get(taskId),
     plan: (taskId) => selectPlan.all(taskId),
     limits: (taskId) => selectLimits.all(taskId),

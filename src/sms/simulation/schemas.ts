@@ -3,10 +3,12 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { createChecker } from '../../lib/validation.js';
 import { StringEnum } from '../../schemas/types.js';
+import { CONSISTENCY_CHECK, SUBTASK_NAMES } from '../tasks/plans.js';
 import { PRESETS, type ProfileInput as ProfileInputType } from './profiles.js';
 
 const Figures = {
-  throughput_mbps: Type.Number({ minimum: 0, maximum: 100_000, description: "The link's throughput, Mbit/s." }),
+  // Above 0: a link that moves nothing would write samples for ever.
+  throughput_mbps: Type.Number({ minimum: 0.1, maximum: 100_000, description: "The link's throughput, Mbit/s." }),
   jitter: Type.Number({
     minimum: 0,
     maximum: 1,
@@ -14,7 +16,7 @@ const Figures = {
   }),
   drop_probability: Type.Number({ minimum: 0, maximum: 1, description: "Chance that a sample's throughput drops." }),
   drop_to: Type.Number({ minimum: 0.05, maximum: 1, description: 'The most a drop leaves of the throughput.' }),
-  stall_probability: Type.Number({ minimum: 0, maximum: 1, description: 'Chance that a sample moves nothing.' }),
+  stall_probability: Type.Number({ minimum: 0, maximum: 0.9, description: 'Chance that a sample moves nothing.' }),
   sample_interval_s: Type.Number({
     minimum: 1,
     maximum: 60,
@@ -29,14 +31,16 @@ const Figures = {
 };
 
 const FailureFields = {
-  subtask: Type.String({
-    minLength: 1,
-    maxLength: 64,
+  subtask: StringEnum([...SUBTASK_NAMES, CONSISTENCY_CHECK, 'data'], {
     description: 'The subtask that fails, or `data` for the first data subtask (MIGRATE_*, SYNC_*).',
   }),
   percent: Type.Integer({ minimum: 0, maximum: 99, description: 'The progress it stands frozen at.' }),
   error_code: Type.String({ pattern: '^SMS\\.\\d{4}$', description: 'The error code error_json carries.' }),
-  error_param: Type.String({ maxLength: 1024, description: "error_json's error_param (a JSON array as text)." }),
+  error_param: Type.String({
+    maxLength: 1024,
+    pattern: '^\\[[\\s\\S]*\\]$',
+    description: "error_json's error_param: a JSON array as text, as the real service writes it.",
+  }),
 };
 
 export const SimulationProfileInput = Type.Object(
@@ -61,7 +65,7 @@ export const SimulationProfileInput = Type.Object(
 export const SimulationProfile = Type.Object({
   profile: Type.String(),
   ...Figures,
-  fail: Type.Union([Type.Object(FailureFields), Type.Null()]),
+  fail: Type.Union([Type.Object({ ...FailureFields, subtask: Type.String() }), Type.Null()]),
 });
 export type SimulationProfile = Static<typeof SimulationProfile>;
 

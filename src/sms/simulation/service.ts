@@ -8,7 +8,7 @@ import type { WriteQueue } from '../../db/write-queue.js';
 import type { Clock } from '../../lib/clock.js';
 import { sourceAfterProgress } from '../sources/life-cycle.js';
 import type { TaskRepository } from '../tasks/repository.js';
-import { type Cursor, cursorAt, plannedSeconds, type SampleReport, sample, textKey } from './engine.js';
+import { type Cursor, cursorAt, plannedSeconds, progressOf, type SampleReport, sample, textKey } from './engine.js';
 import { DEFAULT_PROFILE, type Profile, type ProfileInput, resolveProfile } from './profiles.js';
 import type { LimitRule, PlanEntry, SimulatedTask, SimulationRepository, SimulationRow } from './repository.js';
 
@@ -32,7 +32,7 @@ const SYNC_MIN_BYTES = 64 * 1024 ** 2;
 
 /** Tasks worked per transaction, and samples held before they are written: a long catch-up stays bounded. */
 const TASKS_PER_WRITE = 64;
-const SAMPLES_PER_FLUSH = 2000;
+const SAMPLES_PER_WRITE = 2000;
 
 /** How a task's simulation stands, as GET /_mock/tasks/{id}/simulation shows it. */
 export interface SimulationStatus {
@@ -63,7 +63,10 @@ export interface Simulator {
   /** Inside a progress report's write: a real agent reports for the task; the simulation leaves it alone. */
   handOver(taskId: string, now: number): void;
   defaultProfile(): Profile;
-  setDefaultProfile(input: ProfileInput): Profile;
+  /** Sets the default profile; the tasks migrating under the default take it from their next sample. */
+  setDefaultProfile(input: ProfileInput): Promise<Profile>;
+  /** The server closes: a catch-up under way stops after its current write, and none starts. */
+  halt(): void;
   /** Undefined when the task does not exist. */
   status(taskId: string): SimulationStatus | undefined;
   /** Gives the task a profile of its own (null: back to the default); false when the task does not exist. */
@@ -156,6 +159,8 @@ export function createSimulator({
   let running: Promise<void> | undefined;
   /** The earliest sample scheduled while a catch-up runs: its writes may commit after the catch-up looked. */
   let scheduledDuring: number | null = null;
+  /** Set when the server closes: a catch-up under way stops after its current write. */
+  let halted = false;
   /** Why a task's simulation stopped on an error, by task (kept until the task is simulated again or a reset). */
   const errors = new Map<string, string>();
 
@@ -176,18 +181,25 @@ export function createSimulator({
   function reschedule(taskId: string, now: number): void {
     const task = simulations.task(taskId);
     if (task === undefined) return;
+    // A task an action set working is one the simulation knows of from then on, simulated or not (manual, an
+    // agent's): a later default profile applies to it.
+    const working = task.state !== null && WORKING_STATES.has(task.state);
+    if (working) simulations.ensure(taskId);
     const row = simulations.row(taskId);
     const profile = profileOf(row);
     if (!mayRun(task, row, profile, now)) {
       if (row?.next_sample_at != null) simulations.unschedule(taskId);
+      // A working task whose server's agent is live is that agent's: say so from the start.
+      if (working && row?.handed_over_at == null && liveAgent(task.agent_polled_at, now)) {
+        simulations.handOver(taskId, task.agent_polled_at as number);
+      }
       return;
     }
     if (row?.next_sample_at != null) return;
-    simulations.ensure(taskId);
-    const current = simulations.row(taskId) as SimulationRow;
+    const current = row as SimulationRow;
     const at = now + Math.round(profile.sample_interval_s * 1000);
-    // A stopped or failed subtask is taken up where its progress stands (cursorAt), not where the simulation left it.
-    simulations.save({ ...current, next_sample_at: at, subtask_id: null, subtask_elapsed_ms: 0, subtask_bytes: 0 });
+    // The subtask is taken up where the simulation left it, or at its stored progress when that moved (cursorFor).
+    simulations.save({ ...current, next_sample_at: at, previous_sample_at: now });
     schedule(at);
   }
 
@@ -199,13 +211,27 @@ export function createSimulator({
   }
 
   /**
-   * Works one task's due samples out, up to `now`: sample after sample from its next due time, subtask after subtask
-   * of its plan, applied as progress reports, until the clock, the end of the plan or a staged failure stops it.
+   * Where a stored subtask is taken up: where the simulation left it when its stored progress is still what that
+   * position shows (a resume goes on byte for byte), else at its stored progress (a restart, a report from elsewhere).
    */
-  function advance(row: SimulationRow, now: number): void {
+  function cursorFor(row: SimulationRow, entry: PlanEntry, totalBytes: number, profile: Profile): Cursor {
+    if (row.subtask_id === entry.id) {
+      const left = { name: entry.name, elapsedMs: row.subtask_elapsed_ms, bytes: row.subtask_bytes };
+      if (progressOf(left, totalBytes, profile) === entry.progress) return left;
+    }
+    return cursorAt(entry.name, entry.progress, totalBytes, profile);
+  }
+
+  /**
+   * Works one task's due samples out, up to `now` and at most SAMPLES_PER_WRITE of them (the caller comes back for
+   * the rest in another write, so a long jump never holds the server in one transaction): sample after sample from
+   * its next due time, subtask after subtask of its plan, applied as progress reports, until the clock, the end of
+   * the plan or a staged failure stops it. True when more samples of this task are due by `now`.
+   */
+  function advance(row: SimulationRow, now: number): boolean {
     const task = simulations.task(row.task_id);
     const profile = profileOf(row);
-    if (task === undefined) return;
+    if (task === undefined) return false;
     // A real agent that polled since the last sample takes the task over (the poll's own request caught up first).
     const due = row.next_sample_at ?? now;
     if (!mayRun(task, row, profile, due)) {
@@ -215,7 +241,7 @@ export function createSimulator({
         next_sample_at: null,
         handed_over_at: agentCame ? task.agent_polled_at : row.handed_over_at,
       });
-      return;
+      return false;
     }
     const stored = simulations.plan(task.id);
     // A report names its subtask: one stored without a name (a seeded task's) cannot be reported on.
@@ -223,10 +249,14 @@ export function createSimulator({
     if (nameless !== undefined) throw new Error(`subtask ${nameless.id} has no name: no progress report can name it`);
     const plan = stored as PlanEntry[];
     let index = plan.findIndex((entry) => entry.progress < 100);
-    if (index < 0) {
+    // A running task with nothing left to do (a syncing task stopped in continuous sync and started again): the
+    // agent reports its last subtask done once more, and the task completes as that report has it.
+    const confirmDone = index < 0 && task.state === 'RUNNING' && plan.length > 0;
+    if (index < 0 && !confirmDone) {
       simulations.save({ ...row, next_sample_at: null });
-      return;
+      return false;
     }
+    if (confirmDone) index = plan.length - 1;
     const rules = simulations.limits(task.id);
     const migration = migrationBytes(task);
     const hostMemoryMb = task.memory !== null && task.memory > 0 ? task.memory / 1024 ** 2 : DEFAULT_MEMORY_MB;
@@ -242,27 +272,24 @@ export function createSimulator({
         .reduce((sum, entry) => sum + plannedSeconds(entry.name, bytesOf(entry.name, migration), profile), 0);
 
     let entry = plan[index] as PlanEntry;
-    let cursor: Cursor =
-      row.subtask_id === entry.id
-        ? { name: entry.name, elapsedMs: row.subtask_elapsed_ms, bytes: row.subtask_bytes }
-        : cursorAt(entry.name, entry.progress, bytesOf(entry.name, migration), profile);
+    let cursor = cursorFor(row, entry, bytesOf(entry.name, migration), profile);
     let later = laterSeconds(index);
     let step = row.step;
-    const at = row.next_sample_at ?? now;
     let failedAt = row.failed_at;
-    let next: number | null = at;
+    let next: number | null = row.next_sample_at ?? now;
+    // The first sample covers the time since the last one (or the start), whatever the interval was then.
+    let previous = row.previous_sample_at ?? next - interval;
     let failure: SampleReport | undefined;
     const batch: SimulatedReport[] = [];
-    let last = at;
 
-    while (next !== null && next <= now) {
+    while (next !== null && next <= now && step - row.step < SAMPLES_PER_WRITE) {
       const context = {
         profile,
         step,
         key,
-        from: next - interval,
+        from: previous,
         to: next,
-        limitMbps: limitOver(task.speed_limit, rules, next - interval, next),
+        limitMbps: limitOver(task.speed_limit, rules, previous, next),
         totalBytes: bytesOf(entry.name, migration),
         replicated: replicatedBefore(index),
         laterSeconds: later,
@@ -271,7 +298,7 @@ export function createSimulator({
       };
       const out = sample(cursor, context);
       batch.push({ id: task.id, report: out.report, receivedAt: next });
-      last = next;
+      previous = next;
       step++;
       cursor = out.cursor;
       if (out.failed) {
@@ -291,21 +318,22 @@ export function createSimulator({
         later = laterSeconds(index);
       }
       next += interval;
-      if (batch.length >= SAMPLES_PER_FLUSH) applyReports(batch.splice(0));
     }
     if (batch.length > 0) applyReports(batch);
-    if (failure !== undefined) fail(task, profile, last);
+    if (failure !== undefined) fail(task, profile, previous);
     // The simulated agent was heard from: its server stays connected as long as it reports.
-    if (task.source_server_id !== null && step > row.step) simulations.visit(task.source_server_id, last);
+    if (task.source_server_id !== null && step > row.step) simulations.visit(task.source_server_id, previous);
     simulations.save({
       ...row,
       next_sample_at: next,
+      previous_sample_at: previous,
       step,
-      subtask_id: next === null ? null : (plan[index] as PlanEntry).id,
+      subtask_id: index < 0 ? null : entry.id,
       subtask_elapsed_ms: cursor.elapsedMs,
       subtask_bytes: cursor.bytes,
       failed_at: failedAt,
     });
+    return next !== null && next <= now;
   }
 
   /** The staged failure: MIGRATE_FAIL with the profile's error, the subtask frozen where it stands, the source in error. */
@@ -320,28 +348,35 @@ export function createSimulator({
     }
   }
 
-  /** One write's worth of catching up: the earliest due tasks, each up to `now`. True when more may be due. */
+  /**
+   * One write's worth of catching up: the earliest due tasks, each up to `now` or SAMPLES_PER_WRITE samples. True
+   * when more may be due.
+   */
   function catchUpSome(now: number): boolean {
     const rows = simulations.due(now, TASKS_PER_WRITE);
+    let more = rows.length === TASKS_PER_WRITE;
     for (const row of rows) {
       // One task that cannot be worked out (a seeded task of figures no sample can hold) stops alone, saying why,
       // instead of failing every request that catches up after it.
       try {
-        simulations.isolated(() => advance(row, now));
+        simulations.isolated(() => {
+          if (advance(row, now)) more = true;
+        });
         errors.delete(row.task_id);
       } catch (error) {
         simulations.unschedule(row.task_id);
         errors.set(row.task_id, error instanceof Error ? error.message : String(error));
       }
     }
-    return rows.length === TASKS_PER_WRITE;
+    return more;
   }
 
   async function catchUpNow(): Promise<void> {
     const now = clock.now();
     scheduledDuring = null;
     let more = true;
-    while (more) more = await writes.run(() => catchUpSome(now));
+    // Write after write, each short: requests in between are served, and a closing server stops the catch-up.
+    while (more && !halted) more = await writes.run(() => catchUpSome(now));
     const stored = simulations.earliestDue();
     earliest =
       stored === null ? scheduledDuring : scheduledDuring === null ? stored : Math.min(stored, scheduledDuring);
@@ -351,7 +386,7 @@ export function createSimulator({
     due: (now) => earliest !== null && now >= earliest,
 
     catchUp() {
-      if (!(earliest !== null && clock.now() >= earliest)) return running ?? Promise.resolve();
+      if (halted || !(earliest !== null && clock.now() >= earliest)) return running ?? Promise.resolve();
       running ??= catchUpNow().finally(() => {
         running = undefined;
       });
@@ -366,9 +401,18 @@ export function createSimulator({
 
     defaultProfile: () => defaultProfile,
 
-    setDefaultProfile(input) {
+    async setDefaultProfile(input) {
       defaultProfile = resolveProfile(input);
+      const now = clock.now();
+      // Tasks under the default go on under the new one from their next sample; ones it stopped (manual) start again.
+      await writes.run(() => {
+        for (const taskId of simulations.underDefault()) reschedule(taskId, now);
+      });
       return defaultProfile;
+    },
+
+    halt() {
+      halted = true;
     },
 
     status(taskId) {

@@ -324,7 +324,8 @@ export interface TaskRepository {
    */
   applyReports(id: string, reports: readonly ReceivedReport[], moves?: TaskMoves): boolean;
   delete(id: string): boolean;
-  listSamples(id: string): ProgressSample[];
+  /** The task's samples in order, `limit` of them (all when omitted) after the first `offset`. */
+  listSamples(id: string, offset?: number, limit?: number): ProgressSample[];
 }
 
 /** Where a run of reports leaves one subtask (applyReports). */
@@ -568,7 +569,9 @@ export function createTaskRepository(db: Db): TaskRepository {
        state = COALESCE(?, state)
      WHERE id = ?`,
   );
-  const selectSamples = db.prepare('SELECT * FROM progress_samples WHERE task_id = ? ORDER BY seq').safeIntegers(true);
+  const selectSamples = db
+    .prepare('SELECT * FROM progress_samples WHERE task_id = ? ORDER BY seq LIMIT ? OFFSET ?')
+    .safeIntegers(true);
   type Statement = ReturnType<typeof db.prepare<unknown[]>>;
   // Every column is set only where its flag is true: one statement for any set of columns.
   const UPDATE_ANY_SQL = `UPDATE tasks SET ${ALL_COLUMNS.map((c) => `${c} = CASE WHEN ? THEN ? ELSE ${c} END`).join(', ')} WHERE id = ?`;
@@ -1083,8 +1086,9 @@ export function createTaskRepository(db: Db): TaskRepository {
       return deleteTask.run(id).changes > 0;
     },
 
-    listSamples(id) {
-      return (selectSamples.all(id) as Record<string, unknown>[]).map(rowToSample);
+    listSamples(id, offset = 0, limit = -1) {
+      // LIMIT -1: no limit.
+      return (selectSamples.all(id, limit, offset) as Record<string, unknown>[]).map(rowToSample);
     },
   };
 }

@@ -185,6 +185,73 @@ describe('the simulated agent', () => {
     expect((await showTask(t, 'odd')).state).toBe('RUNNING');
   });
 
+  it('takes a stopped copy up byte for byte on resume: replicatesize never goes back', async () => {
+    const { id } = await createTask(t);
+    await setTaskProfile(id, { profile: 'wan', jitter: 0 });
+    await action(t, id, 'start');
+    await setClock(t, { advance_ms: 20 * MINUTE });
+    await action(t, id, 'stop');
+    const before = samplesOf(t, id);
+    expect(before.at(-1)?.subtask_name).toBe('MIGRATE_LINUX_FILE');
+    await action(t, id, 'start');
+    await setClock(t, { advance_ms: 10 * MINUTE });
+    const after = samplesOf(t, id).slice(before.length);
+    expect(after[0]?.replicatesize).toBe((before.at(-1)?.replicatesize ?? 0) + 40 * 125_000 * 10);
+  });
+
+  it('keeps bytes and speed together when the sample interval changes mid-copy', async () => {
+    const { id } = await createTask(t);
+    await setTaskProfile(id, { profile: 'lan', throughput_mbps: 100, jitter: 0 });
+    await action(t, id, 'start');
+    await setClock(t, { advance_ms: 6 * MINUTE });
+    await setTaskProfile(id, { profile: 'lan', throughput_mbps: 100, jitter: 0, sample_interval_s: 60 });
+    await setClock(t, { advance_ms: 10 * MINUTE });
+    const data = samplesNamed(samplesOf(t, id), 'MIGRATE_LINUX_FILE');
+    for (let i = 1; i < data.length; i++) {
+      const seconds = ((data[i]?.received_at ?? 0) - (data[i - 1]?.received_at ?? 0)) / 1000;
+      const moved = (data[i]?.replicatesize ?? 0) - (data[i - 1]?.replicatesize ?? 0);
+      expect(moved).toBeLessThanOrEqual(100 * 125_000 * seconds);
+      expect(data[i]?.migrate_speed).toBeLessThanOrEqual(100);
+    }
+    const gaps = new Set(data.slice(1).map((d, i) => d.received_at - (data[i]?.received_at ?? 0)));
+    expect([...gaps].sort()).toEqual([10_000, 60_000]);
+  });
+
+  it('brings a syncing task stopped in continuous sync and started again back to SYNCING', async () => {
+    const { id } = await startedTask(t, { task: { syncing: true } });
+    await setClock(t, { advance_ms: 30 * MINUTE });
+    expect((await showTask(t, id)).state).toBe('SYNCING');
+    await action(t, id, 'stop');
+    await action(t, id, 'start');
+    expect((await showTask(t, id)).state).toBe('RUNNING');
+    await setClock(t, { advance_ms: MINUTE });
+    expect((await showTask(t, id)).state).toBe('SYNCING');
+  });
+
+  it('works a long jump out in several writes: thousands of samples of one task, all on the grid', async () => {
+    const { id } = await createTask(t);
+    await setTaskProfile(id, { profile: 'wan', throughput_mbps: 2 });
+    await action(t, id, 'start');
+    await setClock(t, { advance_ms: 24 * 60 * MINUTE });
+    const samples = samplesOf(t, id);
+    expect(samples.length).toBeGreaterThan(4000);
+    samples.forEach((sample, index) => {
+      expect(sample.seq).toBe(index + 1);
+      if (index > 0) expect(sample.received_at - (samples[index - 1]?.received_at ?? 0)).toBe(10_000);
+    });
+    // The mock's own API answers them a page at a time.
+    const page = async (query: string) => t.app.inject({ method: 'GET', url: `/_mock/tasks/${id}/progress${query}` });
+    const first = (await page('?limit=1000')).json();
+    expect([first.samples.length, first.next_offset]).toEqual([1000, 1000]);
+    expect(first.samples[999].received_at).toBe(samples[999]?.received_at);
+    const rest = (await page(`?offset=4000&limit=100000`)).json();
+    expect([rest.samples.length, rest.next_offset]).toEqual([samples.length - 4000, undefined]);
+    expect((await page('')).json().samples).toHaveLength(samples.length);
+    for (const bad of ['?limit=0', '?limit=100001', '?offset=-1', '?page=2']) {
+      expect([bad, (await page(bad)).statusCode]).toEqual([bad, 400]);
+    }
+  });
+
   it('stands still with a frozen clock', async () => {
     const { id } = await startedTask(t);
     await setClock(t, { frozen: true });
@@ -394,6 +461,16 @@ describe('a real agent wins', () => {
     expect((await showTask(t, id)).state).toBe('RUNNING');
   });
 
+  it("shows a task started while its agent is live as the agent's", async () => {
+    const { id, sourceId } = await createTask(t);
+    await api(t.app, { method: 'GET', url: `/v3/sources/${sourceId}/command` });
+    await action(t, id, 'start');
+    expect((await t.app.inject({ method: 'GET', url: `/_mock/tasks/${id}/simulation` })).json()).toMatchObject({
+      status: 'agent',
+      handed_over_at: new Date(t.core.clock.now()).toISOString(),
+    });
+  });
+
   it('hands a running simulation over once the agent polls, and once a client reports progress itself', async () => {
     const polled = await startedTask(t);
     await setClock(t, { advance_ms: 30_000 });
@@ -465,6 +542,16 @@ describe('profiles through /_mock', () => {
     expect(times.map((at) => at - (times[0] as number))).toEqual([0, 30_000]);
     const back = await t.app.inject({ method: 'DELETE', url: `/_mock/tasks/${id}/simulation` });
     expect(back.json()).toMatchObject({ own_profile: false, status: 'manual', profile: { profile: 'manual' } });
+    // Back to a simulating default: the task it had stopped goes on.
+    await t.app.inject({ method: 'PUT', url: '/_mock/simulation', payload: { profile: 'manual' } });
+    const waiting = await startedTask(t, {
+      source: { name: 'web-03', networks: [{ name: 'eth0', ip: '192.168.0.12', mac: 'fa:16:3e:00:00:03' }] },
+    });
+    await setClock(t, { advance_ms: MINUTE });
+    expect(samplesOf(t, waiting.id)).toEqual([]);
+    await t.app.inject({ method: 'PUT', url: '/_mock/simulation', payload: { profile: 'lan' } });
+    await setClock(t, { advance_ms: 30 * MINUTE });
+    expect((await showTask(t, waiting.id)).state).toBe('MIGRATE_SUCCESS');
     // A reset puts the default back.
     expect((await t.app.inject({ method: 'POST', url: '/_mock/reset' })).statusCode).toBe(204);
     expect((await t.app.inject({ method: 'GET', url: '/_mock/simulation' })).json().default.profile).toBe('lan');
@@ -477,6 +564,10 @@ describe('profiles through /_mock', () => {
     [{ profile: 'lan', throughput: 5 }, 'throughput'],
     [{ profile: 'fail', fail: { percent: 100 } }, 'percent must be <= 99'],
     [{ profile: 'fail', fail: { error_code: 'oops' } }, 'fail.error_code has characters that are not allowed'],
+    [{ profile: 'lan', throughput_mbps: 0 }, 'throughput_mbps must be >= 0.1'],
+    [{ profile: 'flaky', stall_probability: 1 }, 'stall_probability must be <= 0.9'],
+    [{ profile: 'fail', fail: { subtask: 'NOPE' } }, 'fail.subtask must be one of'],
+    [{ profile: 'fail', fail: { error_param: 'not json' } }, 'fail.error_param has characters that are not allowed'],
   ])('refuses the profile %j with 400 SMS.2001, changing nothing', async (profile, message) => {
     const { id } = await createTask(t);
     const before = dbSnapshot(t.db);

@@ -231,7 +231,7 @@ describe('POST /v3/tasks/{task_id}/action (UpdateTaskStatus): every cell of the 
 
 describe('POST /v3/tasks/{task_id}/action (UpdateTaskStatus)', () => {
   it("start: ShowTask reads RUNNING at once and, with nothing simulated, stays RUNNING while no agent reports (Terraform's wait)", async () => {
-    t.core.simulation.setDefaultProfile({ profile: 'manual' });
+    await t.core.simulation.setDefaultProfile({ profile: 'manual' });
     await t.core.admin.putTasks([{ ...sampleTask('task-1'), start_date: null }]);
     const startedAt = t.clock.now();
     const response = await action('task-1', { operation: 'start' });

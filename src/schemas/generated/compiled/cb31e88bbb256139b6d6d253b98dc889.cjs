@@ -342,6 +342,12 @@ return json + JSON_STR_END_OBJECT
         throw new Error('"samples" is required!')
       }
       
+      const value_next_offset_20 = obj["next_offset"]
+      if (value_next_offset_20 !== undefined) {
+        json += ",\"next_offset\":"
+        json += asInteger(value_next_offset_20)
+      }
+
 return json + JSON_STR_END_OBJECT
 
       }

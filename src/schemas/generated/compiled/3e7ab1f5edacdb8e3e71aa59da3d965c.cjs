@@ -3,10 +3,11 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"additionalProperties":false,"type":"object","required":["profile"],"properties":{"profile":{"description":"The preset the profile starts from: lan, wan, flaky, fail or manual.","type":"string","enum":["lan","wan","flaky","fail","manual"]},"throughput_mbps":{"minimum":0,"maximum":100000,"description":"The link's throughput, Mbit/s.","type":"number"},"jitter":{"minimum":0,"maximum":1,"description":"How far a sample strays from it, each way (0.1: ±10 %).","type":"number"},"drop_probability":{"minimum":0,"maximum":1,"description":"Chance that a sample's throughput drops.","type":"number"},"drop_to":{"minimum":0.05,"maximum":1,"description":"The most a drop leaves of the throughput.","type":"number"},"stall_probability":{"minimum":0,"maximum":1,"description":"Chance that a sample moves nothing.","type":"number"},"sample_interval_s":{"minimum":1,"maximum":60,"description":"Seconds of mock time between two samples (a speed-limit period is never shorter than a minute).","type":"number"},"duration_scale":{"minimum":0.001,"maximum":1000,"description":"Multiplies how long the subtasks that copy no data take.","type":"number"},"seed":{"minimum":0,"maximum":4294967295,"description":"Seeds the samples' random draws.","type":"integer"},"fail":{"anyOf":[{"additionalProperties":false,"type":"object","properties":{"subtask":{"minLength":1,"maxLength":64,"description":"The subtask that fails, or `data` for the first data subtask (MIGRATE_*, SYNC_*).","type":"string"},"percent":{"minimum":0,"maximum":99,"description":"The progress it stands frozen at.","type":"integer"},"error_code":{"pattern":"^SMS\\.\\d{4}$","description":"The error code error_json carries.","type":"string"},"error_param":{"maxLength":1024,"description":"error_json's error_param (a JSON array as text).","type":"string"}}},{"type":"null"}]}}};
+const schema11 = {"additionalProperties":false,"type":"object","required":["profile"],"properties":{"profile":{"description":"The preset the profile starts from: lan, wan, flaky, fail or manual.","type":"string","enum":["lan","wan","flaky","fail","manual"]},"throughput_mbps":{"minimum":0.1,"maximum":100000,"description":"The link's throughput, Mbit/s.","type":"number"},"jitter":{"minimum":0,"maximum":1,"description":"How far a sample strays from it, each way (0.1: ±10 %).","type":"number"},"drop_probability":{"minimum":0,"maximum":1,"description":"Chance that a sample's throughput drops.","type":"number"},"drop_to":{"minimum":0.05,"maximum":1,"description":"The most a drop leaves of the throughput.","type":"number"},"stall_probability":{"minimum":0,"maximum":0.9,"description":"Chance that a sample moves nothing.","type":"number"},"sample_interval_s":{"minimum":1,"maximum":60,"description":"Seconds of mock time between two samples (a speed-limit period is never shorter than a minute).","type":"number"},"duration_scale":{"minimum":0.001,"maximum":1000,"description":"Multiplies how long the subtasks that copy no data take.","type":"number"},"seed":{"minimum":0,"maximum":4294967295,"description":"Seeds the samples' random draws.","type":"integer"},"fail":{"anyOf":[{"additionalProperties":false,"type":"object","properties":{"subtask":{"description":"The subtask that fails, or `data` for the first data subtask (MIGRATE_*, SYNC_*).","type":"string","enum":["CREATE_CLOUD_SERVER","SSL_CONFIG","ATTACH_AGENT_IMAGE","DETTACH_AGENT_IMAGE","FORMAT_DISK_LINUX","FORMAT_DISK_LINUX_FILE","FORMAT_DISK_LINUX_BLOCK","FORMAT_DISK_WINDOWS","MIGRATE_LINUX_FILE","MIGRATE_LINUX_BLOCK","MIGRATE_WINDOWS_BLOCK","CLONE_VM","SYNC_LINUX_FILE","SYNC_LINUX_BLOCK","SYNC_WINDOWS_BLOCK","CONFIGURE_LINUX","CONFIGURE_LINUX_BLOCK","CONFIGURE_LINUX_FILE","CONFIGURE_WINDOWS","CHECK_CONSISTENCY","data"]},"percent":{"minimum":0,"maximum":99,"description":"The progress it stands frozen at.","type":"integer"},"error_code":{"pattern":"^SMS\\.\\d{4}$","description":"The error code error_json carries.","type":"string"},"error_param":{"maxLength":1024,"pattern":"^\\[[\\s\\S]*\\]$","description":"error_json's error_param: a JSON array as text, as the real service writes it.","type":"string"}}},{"type":"null"}]}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^SMS\\.\\d{4}$", "u");
+const pattern1 = new RegExp("^\\[[\\s\\S]*\\]$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -55,8 +56,8 @@ validate10.errors = [{instancePath:instancePath+"/throughput_mbps",schemaPath:"#
 return false;
 }
 else {
-if(data1 < 0 || isNaN(data1)){
-validate10.errors = [{instancePath:instancePath+"/throughput_mbps",schemaPath:"#/properties/throughput_mbps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+if(data1 < 0.1 || isNaN(data1)){
+validate10.errors = [{instancePath:instancePath+"/throughput_mbps",schemaPath:"#/properties/throughput_mbps/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0.1},message:"must be >= 0.1"}];
 return false;
 }
 }
@@ -158,8 +159,8 @@ let data5 = data.stall_probability;
 const _errs12 = errors;
 if(errors === _errs12){
 if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 > 1 || isNaN(data5)){
-validate10.errors = [{instancePath:instancePath+"/stall_probability",schemaPath:"#/properties/stall_probability/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"}];
+if(data5 > 0.9 || isNaN(data5)){
+validate10.errors = [{instancePath:instancePath+"/stall_probability",schemaPath:"#/properties/stall_probability/maximum",keyword:"maximum",params:{comparison: "<=", limit: 0.9},message:"must be <= 0.9"}];
 return false;
 }
 else {
@@ -287,10 +288,8 @@ if(_errs24 === errors){
 if(data9.subtask !== undefined){
 let data10 = data9.subtask;
 const _errs25 = errors;
-if(errors === _errs25){
-if(typeof data10 === "string"){
-if(func3(data10) > 64){
-const err1 = {instancePath:instancePath+"/fail/subtask",schemaPath:"#/properties/fail/anyOf/0/properties/subtask/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};
+if(typeof data10 !== "string"){
+const err1 = {instancePath:instancePath+"/fail/subtask",schemaPath:"#/properties/fail/anyOf/0/properties/subtask/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -299,9 +298,8 @@ vErrors.push(err1);
 }
 errors++;
 }
-else {
-if(func3(data10) < 1){
-const err2 = {instancePath:instancePath+"/fail/subtask",schemaPath:"#/properties/fail/anyOf/0/properties/subtask/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(!(((((((((((((((((((((data10 === "CREATE_CLOUD_SERVER") || (data10 === "SSL_CONFIG")) || (data10 === "ATTACH_AGENT_IMAGE")) || (data10 === "DETTACH_AGENT_IMAGE")) || (data10 === "FORMAT_DISK_LINUX")) || (data10 === "FORMAT_DISK_LINUX_FILE")) || (data10 === "FORMAT_DISK_LINUX_BLOCK")) || (data10 === "FORMAT_DISK_WINDOWS")) || (data10 === "MIGRATE_LINUX_FILE")) || (data10 === "MIGRATE_LINUX_BLOCK")) || (data10 === "MIGRATE_WINDOWS_BLOCK")) || (data10 === "CLONE_VM")) || (data10 === "SYNC_LINUX_FILE")) || (data10 === "SYNC_LINUX_BLOCK")) || (data10 === "SYNC_WINDOWS_BLOCK")) || (data10 === "CONFIGURE_LINUX")) || (data10 === "CONFIGURE_LINUX_BLOCK")) || (data10 === "CONFIGURE_LINUX_FILE")) || (data10 === "CONFIGURE_WINDOWS")) || (data10 === "CHECK_CONSISTENCY")) || (data10 === "data"))){
+const err2 = {instancePath:instancePath+"/fail/subtask",schemaPath:"#/properties/fail/anyOf/0/properties/subtask/enum",keyword:"enum",params:{allowedValues: schema11.properties.fail.anyOf[0].properties.subtask.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -309,19 +307,6 @@ else {
 vErrors.push(err2);
 }
 errors++;
-}
-}
-}
-else {
-const err3 = {instancePath:instancePath+"/fail/subtask",schemaPath:"#/properties/fail/anyOf/0/properties/subtask/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
 }
 var valid2 = _errs25 === errors;
 }
@@ -333,7 +318,19 @@ if(data9.percent !== undefined){
 let data11 = data9.percent;
 const _errs27 = errors;
 if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
-const err4 = {instancePath:instancePath+"/fail/percent",schemaPath:"#/properties/fail/anyOf/0/properties/percent/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err3 = {instancePath:instancePath+"/fail/percent",schemaPath:"#/properties/fail/anyOf/0/properties/percent/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(errors === _errs27){
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 > 99 || isNaN(data11)){
+const err4 = {instancePath:instancePath+"/fail/percent",schemaPath:"#/properties/fail/anyOf/0/properties/percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 99},message:"must be <= 99"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -342,26 +339,14 @@ vErrors.push(err4);
 }
 errors++;
 }
-if(errors === _errs27){
-if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 > 99 || isNaN(data11)){
-const err5 = {instancePath:instancePath+"/fail/percent",schemaPath:"#/properties/fail/anyOf/0/properties/percent/maximum",keyword:"maximum",params:{comparison: "<=", limit: 99},message:"must be <= 99"};
+else {
+if(data11 < 0 || isNaN(data11)){
+const err5 = {instancePath:instancePath+"/fail/percent",schemaPath:"#/properties/fail/anyOf/0/properties/percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
-}
-errors++;
-}
-else {
-if(data11 < 0 || isNaN(data11)){
-const err6 = {instancePath:instancePath+"/fail/percent",schemaPath:"#/properties/fail/anyOf/0/properties/percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
 }
 errors++;
 }
@@ -380,23 +365,23 @@ const _errs29 = errors;
 if(errors === _errs29){
 if(typeof data12 === "string"){
 if(!pattern0.test(data12)){
-const err7 = {instancePath:instancePath+"/fail/error_code",schemaPath:"#/properties/fail/anyOf/0/properties/error_code/pattern",keyword:"pattern",params:{pattern: "^SMS\\.\\d{4}$"},message:"must match pattern \""+"^SMS\\.\\d{4}$"+"\""};
+const err6 = {instancePath:instancePath+"/fail/error_code",schemaPath:"#/properties/fail/anyOf/0/properties/error_code/pattern",keyword:"pattern",params:{pattern: "^SMS\\.\\d{4}$"},message:"must match pattern \""+"^SMS\\.\\d{4}$"+"\""};
 if(vErrors === null){
-vErrors = [err7];
+vErrors = [err6];
 }
 else {
-vErrors.push(err7);
+vErrors.push(err6);
 }
 errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/fail/error_code",schemaPath:"#/properties/fail/anyOf/0/properties/error_code/type",keyword:"type",params:{type: "string"},message:"must be string"};
+const err7 = {instancePath:instancePath+"/fail/error_code",schemaPath:"#/properties/fail/anyOf/0/properties/error_code/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
-vErrors = [err8];
+vErrors = [err7];
 }
 else {
-vErrors.push(err8);
+vErrors.push(err7);
 }
 errors++;
 }
@@ -413,7 +398,18 @@ const _errs31 = errors;
 if(errors === _errs31){
 if(typeof data13 === "string"){
 if(func3(data13) > 1024){
-const err9 = {instancePath:instancePath+"/fail/error_param",schemaPath:"#/properties/fail/anyOf/0/properties/error_param/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+const err8 = {instancePath:instancePath+"/fail/error_param",schemaPath:"#/properties/fail/anyOf/0/properties/error_param/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+else {
+if(!pattern1.test(data13)){
+const err9 = {instancePath:instancePath+"/fail/error_param",schemaPath:"#/properties/fail/anyOf/0/properties/error_param/pattern",keyword:"pattern",params:{pattern: "^\\[[\\s\\S]*\\]$"},message:"must match pattern \""+"^\\[[\\s\\S]*\\]$"+"\""};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -421,6 +417,7 @@ else {
 vErrors.push(err9);
 }
 errors++;
+}
 }
 }
 else {
