@@ -58,7 +58,7 @@ export function seedDocument(document: unknown): Seed {
   let profile: ProfileInput | undefined;
   if (simulation !== undefined) {
     const checked = checkProfileInput(simulation);
-    if ('error' in checked) throw new SeedError(checked.error);
+    if ('error' in checked) throw new SeedError(`simulation: ${checked.error}`);
     profile = checked.input;
   }
   return {
