@@ -8,7 +8,7 @@ import type { Clock } from '../../lib/clock.js';
 import { ApiError } from '../../lib/errors.js';
 import type { ShowCommandResponse, ShowConfigResponse, UpdateCommandResultBody } from '../../schemas/index.js';
 import { sourceAfterProgress } from '../sources/life-cycle.js';
-import { FAMILIES } from '../tasks/plans.js';
+import { isSyncStep, runningSubtask } from '../tasks/plans.js';
 import type { LiveFields } from '../tasks/render.js';
 import type { PlanStep, TaskRecord, TaskRepository } from '../tasks/repository.js';
 import { ACTIONS, type ActionMove } from '../tasks/state-machine.js';
@@ -75,9 +75,6 @@ export const DEFAULT_START_ERROR = 'SMS.1404';
 const ERROR_CODE = /^SMS\.\d{4}$/;
 /** ShowTask's error_json holds at most this many characters. */
 const MAX_ERROR_JSON = 1024;
-
-/** The incremental sync steps (SYNC_*): a task whose running subtask is one of them was SYNCING when it stopped. */
-const SYNC_STEPS = new Set<string>(FAMILIES.map((family) => family.sync));
 
 /**
  * The ShowConfig answer. The SDK lists mainRegion, obs_domain, disktype and process_and_it "and what is added later";
@@ -156,19 +153,13 @@ export function errorJsonOf(detail: UpdateCommandResultBody['result_detail']): s
   return errorJson;
 }
 
-/** The first subtask of the plan below 100, or null when every one stands at 100. */
-function runningSubtask(plan: readonly PlanStep[]): string | null {
-  for (const step of plan) if (step.progress < 100) return step.name ?? '';
-  return null;
-}
-
 /**
  * Where a task a failed STOP leaves goes back to (chosen: the stop did not happen): SYNCING when what runs is
  * continuous or incremental sync (nothing left in the plan, a sync step or a clone running), RUNNING otherwise.
  */
 function stateBeforeStop(plan: readonly PlanStep[]): 'RUNNING' | 'SYNCING' {
   const running = runningSubtask(plan);
-  return running === null || running === 'CLONE_VM' || SYNC_STEPS.has(running) ? 'SYNCING' : 'RUNNING';
+  return running === null || running === 'CLONE_VM' || isSyncStep(running) ? 'SYNCING' : 'RUNNING';
 }
 
 export function createAgentService({ agents, tasks, writes, clock, timeoutMs }: AgentServiceOptions): AgentService {

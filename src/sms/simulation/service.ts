@@ -7,6 +7,7 @@
 import type { WriteQueue } from '../../db/write-queue.js';
 import type { Clock } from '../../lib/clock.js';
 import { sourceAfterProgress } from '../sources/life-cycle.js';
+import { isSyncStep } from '../tasks/plans.js';
 import type { TaskRepository } from '../tasks/repository.js';
 import { type Cursor, cursorAt, plannedSeconds, progressOf, type SampleReport, sample, textKey } from './engine.js';
 import { DEFAULT_PROFILE, type Profile, type ProfileInput, resolveProfile } from './profiles.js';
@@ -127,7 +128,7 @@ export function limitOver(
 
 /** Bytes a subtask of the task copies: the migration's bytes, or an incremental sync's share of them. */
 function bytesOf(name: string, migration: number): number {
-  if (!name.startsWith('SYNC_')) return migration;
+  if (!isSyncStep(name)) return migration;
   return Math.min(migration, Math.max(SYNC_MIN_BYTES, Math.floor(migration * SYNC_SHARE)));
 }
 

@@ -260,6 +260,22 @@ export function isDataSubtask(name: string): boolean {
   return name.startsWith('MIGRATE_') || name.startsWith('SYNC_');
 }
 
+/** The incremental sync steps (SYNC_*), one per kind of migration. */
+const SYNC_STEPS = new Set<string>(FAMILIES.map((family) => family.sync));
+
+/** Whether a subtask is an incremental sync step (SYNC_*): a plan ending in one finished an incremental sync. */
+export function isSyncStep(name: string): boolean {
+  return SYNC_STEPS.has(name);
+}
+
+/** The first subtask of the plan below 100 (the one running), or null when every one stands at 100. */
+export function runningSubtask(
+  plan: readonly { readonly name: string | null; readonly progress: number }[],
+): string | null {
+  for (const step of plan) if (step.progress < 100) return step.name ?? '';
+  return null;
+}
+
 /** Whether a subtask is a launch step: configuring the target (CONFIGURE_*) or detaching the agent image. */
 export function isLaunchStep(name: string): boolean {
   return name.startsWith('CONFIGURE_') || name === 'DETTACH_AGENT_IMAGE';

@@ -18,13 +18,14 @@ import { createTaskList } from './list.js';
 import {
   CONSISTENCY_CHECK,
   cloneSteps,
-  FAMILIES,
   isPlanned,
+  isSyncStep,
   launchSteps,
   type MigrationType,
   type OsType,
   PlanRefused,
   planFor,
+  runningSubtask,
   type SubtaskName,
   syncSteps,
 } from './plans.js';
@@ -144,9 +145,6 @@ const NEW_TASK: TaskLifecycle = {
   source_server_id: null,
 };
 
-/** The incremental sync steps (SYNC_*): a plan ending in one finished an incremental sync. */
-const SYNC_STEPS = new Set<string>(FAMILIES.map((family) => family.sync));
-
 /** Stored columns an UpdateTask may need before it writes: the IP's family, and the documents it merges into. */
 type StoredColumn = 'use_ipv6' | 'source_server' | 'target_server';
 type Stored = Partial<Pick<TaskFields, StoredColumn>>;
@@ -187,12 +185,6 @@ function record(plan: PlanStep[], name: string, progress: number): void {
     }
   }
   plan.push({ name, progress });
-}
-
-/** The first subtask of the plan below 100 (the one running), or null when every one stands at 100. */
-function runningSubtask(plan: readonly PlanStep[]): string | null {
-  for (const step of plan) if (step.progress < 100) return step.name ?? '';
-  return null;
 }
 
 /** b - a in milliseconds, exact beyond 2^53, never below 0 (a clock set back). */
@@ -354,7 +346,7 @@ export function createTaskService({
             ? completion(state, {
                 syncing: current.syncing,
                 launched: current.launched,
-                incremental: SYNC_STEPS.has(plan[plan.length - 1]?.name ?? ''),
+                incremental: isSyncStep(plan[plan.length - 1]?.name ?? ''),
               })
             : undefined;
         if (done !== undefined) {
@@ -555,7 +547,7 @@ export function createTaskService({
           const done = completion(state, {
             syncing: task.syncing,
             launched: task.launched,
-            incremental: SYNC_STEPS.has(plan[plan.length - 1]?.name ?? ''),
+            incremental: isSyncStep(plan[plan.length - 1]?.name ?? ''),
           });
           if (done !== undefined) {
             state = done.to;
