@@ -7,7 +7,7 @@ import type { WriteQueue } from '../../db/write-queue.js';
 import type { Clock } from '../../lib/clock.js';
 import { ApiError } from '../../lib/errors.js';
 import type { ShowCommandResponse, ShowConfigResponse, UpdateCommandResultBody } from '../../schemas/index.js';
-import { sourceAfterProgress } from '../sources/life-cycle.js';
+import { sourceMoveAfter } from '../sources/life-cycle.js';
 import { isSyncStep, runningSubtask } from '../tasks/plans.js';
 import type { LiveFields } from '../tasks/render.js';
 import type { PlanStep, TaskRecord, TaskRepository } from '../tasks/repository.js';
@@ -171,10 +171,8 @@ export function createAgentService({ agents, tasks, writes, clock, timeoutMs }: 
       state,
       ...(errorJson === undefined ? {} : { error_json: errorJson }),
     });
-    const shows = sourceAfterProgress({ state, currentSubtask: runningSubtask(plan) });
-    if (shows !== undefined) {
-      tasks.moveSource(sourceId, { state: shows.state, migration_cycle: shows.migration_cycle, at: now });
-    }
+    const move = sourceMoveAfter({ state, currentSubtask: runningSubtask(plan) }, now);
+    if (move !== undefined) tasks.moveSource(sourceId, move);
   }
 
   /** What the pending command's result does to the server's task, in the caller's write. */

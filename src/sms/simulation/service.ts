@@ -6,7 +6,7 @@
 // same seed, profile and clock moves write the same samples.
 import type { WriteQueue } from '../../db/write-queue.js';
 import type { Clock } from '../../lib/clock.js';
-import { sourceAfterProgress } from '../sources/life-cycle.js';
+import { sourceMoveAfter } from '../sources/life-cycle.js';
 import { isSyncStep } from '../tasks/plans.js';
 import type { TaskRepository } from '../tasks/repository.js';
 import { type Cursor, cursorAt, plannedSeconds, progressOf, type SampleReport, sample, textKey } from './engine.js';
@@ -343,10 +343,8 @@ export function createSimulator({
     if (failure === null) return;
     const error_json = JSON.stringify({ error_code: failure.error_code, error_param: failure.error_param });
     tasks.update(task.id, { state: 'MIGRATE_FAIL', error_json, migrate_speed: 0, remain_seconds: 0 });
-    const shows = sourceAfterProgress({ state: 'MIGRATE_FAIL', currentSubtask: null });
-    if (task.source_server_id !== null && shows !== undefined) {
-      tasks.moveSource(task.source_server_id, { state: shows.state, migration_cycle: shows.migration_cycle, at });
-    }
+    const move = sourceMoveAfter({ state: 'MIGRATE_FAIL', currentSubtask: null }, at);
+    if (task.source_server_id !== null && move !== undefined) tasks.moveSource(task.source_server_id, move);
   }
 
   /**

@@ -172,3 +172,15 @@ export function sourceAfterProgress(task: TaskProgressView): SourceShows | undef
   const moment = progressMoment(task);
   return moment === undefined ? undefined : SOURCE_ON_PROGRESS[moment];
 }
+
+/**
+ * The move of the source server that sourceAfterProgress asks for, made at `at` (the repository's moveSource takes
+ * it), or undefined to leave the source as it is.
+ */
+export function sourceMoveAfter(
+  task: TaskProgressView,
+  at: number,
+): { state: SourceState; migration_cycle: MigrationCycle | undefined; at: number } | undefined {
+  const shows = sourceAfterProgress(task);
+  return shows === undefined ? undefined : { state: shows.state, migration_cycle: shows.migration_cycle, at };
+}

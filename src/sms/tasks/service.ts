@@ -13,7 +13,7 @@ import type {
   UpdateTaskSpeedBody,
   UpdateTaskStatusBody,
 } from '../../schemas/index.js';
-import { type MigrationCycle, type SourceState, sourceAfterProgress } from '../sources/life-cycle.js';
+import { type MigrationCycle, type SourceState, sourceAfterProgress, sourceMoveAfter } from '../sources/life-cycle.js';
 import { createTaskList } from './list.js';
 import {
   CONSISTENCY_CHECK,
@@ -556,8 +556,7 @@ export function createTaskService({
               fields.finish_date = now;
               if (task.start_date !== null) fields.total_time = elapsed(task.start_date, now);
             }
-            const shows = sourceAfterProgress({ state, currentSubtask: null });
-            if (shows !== undefined) source = { state: shows.state, migration_cycle: shows.migration_cycle, at: now };
+            source = sourceMoveAfter({ state, currentSubtask: null }, now) ?? source;
           }
         }
         break;
