@@ -77,7 +77,7 @@ describe('the simulated agent in the command', () => {
     expect(samples.at(-1)).toMatchObject({ subtask_name: 'DETTACH_AGENT_IMAGE', progress: 100 });
   });
 
-  it('writes the same samples in two processes started alike with the same seed', async () => {
+  it('writes the same samples in two processes started alike with the same seed, a stop and a resume', async () => {
     const args = [
       '--clock',
       '2030-01-01T00:00:00Z',
@@ -89,6 +89,12 @@ describe('the simulated agent in the command', () => {
     for (let run = 0; run < 2; run++) {
       const child = await start(args);
       const id = await startedTask(child);
+      // Stopped mid-copy for an hour, then resumed.
+      await call(child, 'PUT', '/_mock/clock', { advance_ms: 8 * 60_000 });
+      await call(child, 'POST', `/v3/tasks/${id}/action`, { operation: 'stop' });
+      expect((await call<{ state: string }>(child, 'GET', `/v3/tasks/${id}`)).state).toBe('ABORT');
+      await call(child, 'PUT', '/_mock/clock', { advance_ms: 3600_000 });
+      await call(child, 'POST', `/v3/tasks/${id}/action`, { operation: 'start' });
       await call(child, 'PUT', '/_mock/clock', { advance_ms: 3 * 3600_000 });
       expect((await call<{ state: string }>(child, 'GET', `/v3/tasks/${id}`)).state).toBe('MIGRATE_SUCCESS');
       const { samples } = await call<{ samples: Sample[] }>(child, 'GET', `/_mock/tasks/${id}/progress`);
