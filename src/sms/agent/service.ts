@@ -186,7 +186,8 @@ export function createAgentService({ agents, tasks, writes, clock, timeoutMs }: 
     const failed = body.result === 'fail';
     if (body.command_name === 'STOP' && task.state === STOP.to) {
       if (!failed) {
-        tasks.update(task.id, { agent_command: null, state: STOP.settle as string });
+        // Paused: it moves nothing (as a stop settled at once shows).
+        tasks.update(task.id, { agent_command: null, state: STOP.settle as string, migrate_speed: 0 });
         tasks.moveSource(sourceId, { state: STOP.source?.settle as string, at: now });
       } else {
         moveTask(task, sourceId, stateBeforeStop(tasks.plan(task.id)), now);

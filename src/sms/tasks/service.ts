@@ -501,6 +501,9 @@ export function createTaskService({
     if (move.stamps?.includes('start_date') && task.start_date === null) fields.start_date = now;
     if (move.resetSubtasks) tasks.resetSubTasks(id);
     if (move.resetSubtasks || move.clearError) fields.error_json = '';
+    // A plan back at 0 has no running subtask to show; a paused task moves nothing.
+    if (move.resetSubtasks) fields.subtask_info = null;
+    if (state === 'ABORT' && task.state !== 'ABORT') fields.migrate_speed = 0;
     if (move.appendPlan !== undefined) {
       const userOp = USER_OPS[move.appendPlan];
       tasks.appendSubTasks(

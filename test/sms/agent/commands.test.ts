@@ -218,7 +218,11 @@ describe('stop and the live agent', () => {
     expect([result.statusCode, result.body]).toEqual([200, '{}']);
     expect(taskRow(task)).toEqual({ state: 'ABORT', agent_command: null, error_json: '' });
     expect(agentRow(server)).toMatchObject({ state: 'stopped', last_visit_time: settledAt });
-    expect(await showTask(task)).toMatchObject({ state: 'ABORT', source_server: { state: 'stopped' } });
+    expect(await showTask(task)).toMatchObject({
+      state: 'ABORT',
+      migrate_speed: 0,
+      source_server: { state: 'stopped' },
+    });
     expect(await showServer(server)).toMatchObject({
       state: 'stopped',
       state_action_time: settledAt,

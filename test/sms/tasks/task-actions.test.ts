@@ -59,6 +59,9 @@ function cellTask(state: TaskState, holds: Holds): TaskFixture {
     state,
     start_date: state === 'READY' ? null : 1000,
     error_json: ERROR_JSON,
+    // The figures of the last report, which some moves reset.
+    subtask_info: 'MIGRATE_LINUX_FILE-40',
+    migrate_speed: 98.5,
     syncing: holds.syncing,
     need_migration_test: holds.needMigrationTest,
     target_snapshot_id: 'snap-1',
@@ -111,6 +114,9 @@ function expectedAfter(before: ShowTaskBody, move: ActionMove, now: number): Sho
     }));
   }
   if (move.resetSubtasks || move.clearError) after.error_json = '';
+  // A plan back at 0 shows no running subtask; a task paused by the move moves nothing.
+  if (move.resetSubtasks) after.subtask_info = null;
+  if (after.state === 'ABORT' && before.state !== 'ABORT') after.migrate_speed = 0;
   if (move.appendPlan !== undefined) {
     const steps = {
       launch: launchSteps('LINUX', 'MIGRATE_FILE'),
