@@ -105,3 +105,43 @@ export const progressBody = JSON.stringify({
   total_cpu_usage: 35.5,
   agent_cpu_usage: 4.2,
 });
+
+/** A Linux source server's registration that passes every check (ListTasks and the simulation start from it). */
+export const REGISTER = {
+  name: 'bench-src',
+  hostname: 'bench-src',
+  ip: '192.168.0.10',
+  os_type: 'LINUX',
+  os_version: 'CENTOS_7_9_64BIT',
+  agent_version: '25.2.0',
+  firmware: 'BIOS',
+  boot_loader: 'GRUB',
+  has_rsync: true,
+  paravirtualization: true,
+  raw_devices: '',
+  cpu_quantity: 2,
+  memory: 4018196480,
+  disks: [
+    {
+      name: '/dev/vda',
+      partition_style: 'MBR',
+      device_use: 'BOOT',
+      size: 42949672960,
+      used_size: 12884901888,
+      physical_volumes: [
+        {
+          name: '/dev/vda1',
+          device_use: 'OS',
+          file_system: 'xfs',
+          mount_point: '/',
+          index: 0,
+          size: 42948624384,
+          used_size: 12884901888,
+        },
+      ],
+    },
+  ],
+  volume_groups: [],
+  btrfs_list: [],
+  networks: [{ name: 'eth0', ip: '192.168.0.10', netmask: '255.255.255.0', mtu: 1500, mac: 'fa:16:3e:00:00:01' }],
+};

@@ -7,51 +7,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startMock } from '../dist/src/index.js';
 import { cpuSeconds, isNode } from './cpu.mjs';
+import { REGISTER } from './fixture.mjs';
 import { freePort, killAndWait, startServer } from './servers.mjs';
 
 export const TASKS = 10_000;
 export const SAMPLES = 1_000_000;
 /** A page in the middle of the list: the database skips 5,000 tasks to reach it. */
 export const PAGE = '/v3/tasks?limit=100&offset=5000';
-
-const REGISTER = {
-  name: 'bench-src',
-  hostname: 'bench-src',
-  ip: '192.168.0.10',
-  os_type: 'LINUX',
-  os_version: 'CENTOS_7_9_64BIT',
-  agent_version: '25.2.0',
-  firmware: 'BIOS',
-  boot_loader: 'GRUB',
-  has_rsync: true,
-  paravirtualization: true,
-  raw_devices: '',
-  cpu_quantity: 2,
-  memory: 4018196480,
-  disks: [
-    {
-      name: '/dev/vda',
-      partition_style: 'MBR',
-      device_use: 'BOOT',
-      size: 42949672960,
-      used_size: 12884901888,
-      physical_volumes: [
-        {
-          name: '/dev/vda1',
-          device_use: 'OS',
-          file_system: 'xfs',
-          mount_point: '/',
-          index: 0,
-          size: 42948624384,
-          used_size: 12884901888,
-        },
-      ],
-    },
-  ],
-  volume_groups: [],
-  btrfs_list: [],
-  networks: [{ name: 'eth0', ip: '192.168.0.10', netmask: '255.255.255.0', mtu: 1500, mac: 'fa:16:3e:00:00:01' }],
-};
 
 const createBody = (sourceId) => ({
   name: 'bench-task',

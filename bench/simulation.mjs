@@ -7,40 +7,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startMock } from '../dist/src/index.js';
+import { REGISTER } from './fixture.mjs';
 
 export const SIM_TASKS = 1_000;
 const USED_BYTES = 50 * 1024 ** 3;
 const HEADERS = { 'content-type': 'application/json', 'x-auth-token': 'bench' };
 
 function registration(index) {
+  const mac = `fa:16:3e:00:${Math.floor(index / 256)
+    .toString(16)
+    .padStart(2, '0')}:${(index % 256).toString(16).padStart(2, '0')}`;
+  const [disk] = REGISTER.disks;
   return {
+    ...REGISTER,
     name: `sim-${index}`,
     hostname: `sim-${index}`,
-    ip: '192.168.0.10',
-    os_type: 'LINUX',
-    os_version: 'CENTOS_7_9_64BIT',
-    agent_version: '25.2.0',
-    firmware: 'BIOS',
-    boot_loader: 'GRUB',
-    has_rsync: true,
-    paravirtualization: true,
-    raw_devices: '',
-    cpu_quantity: 2,
-    memory: 4018196480,
-    disks: [
-      { name: '/dev/vda', partition_style: 'MBR', device_use: 'BOOT', size: 2 * USED_BYTES, used_size: USED_BYTES },
-    ],
-    networks: [
-      {
-        name: 'eth0',
-        ip: '192.168.0.10',
-        netmask: '255.255.255.0',
-        gateway: '192.168.0.1',
-        mac: `fa:16:3e:00:${Math.floor(index / 256)
-          .toString(16)
-          .padStart(2, '0')}:${(index % 256).toString(16).padStart(2, '0')}`,
-      },
-    ],
+    disks: [{ ...disk, size: 2 * USED_BYTES, used_size: USED_BYTES, physical_volumes: [] }],
+    networks: [{ ...REGISTER.networks[0], mac }],
   };
 }
 
