@@ -37,6 +37,8 @@ if (tsc === undefined) {
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
-// As npm run build does: the entry points bundled, for a fast start (scripts/bundle.mjs).
-const bundle = spawnSync(process.execPath, ['scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
-process.exit(bundle.status ?? 1);
+// As npm run build does: the entry points bundled, for a fast start (scripts/bundle.mjs), and the dashboard's page.
+for (const script of ['scripts/bundle.mjs', 'scripts/build-ui.mjs']) {
+  const step = spawnSync(process.execPath, [script], { cwd: root, stdio: 'inherit' });
+  if (step.status !== 0) process.exit(step.status ?? 1);
+}

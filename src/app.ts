@@ -7,6 +7,7 @@ import type { TaskDocument } from './control/admin.js';
 import { control } from './control/index.js';
 import type { StartState } from './control/start.js';
 import { type Core, createCore } from './core.js';
+import { dashboard } from './dashboard/index.js';
 import type { Db } from './db/database.js';
 import journaling from './gateway/journal.js';
 import { createHttpServer, refuseUnreadable } from './http/connection.js';
@@ -118,6 +119,7 @@ export async function buildApp({
   });
   await app.register(sms, { core, credentials: config.credentials, closing: closing.signal });
   await app.register(control, { core, closing: closing.signal, prefix: '/_mock' });
+  await app.register(dashboard, { core, closing: closing.signal, prefix: '/_mock' });
   await app.register(index);
   if (given === undefined) await core.start();
   return app;
@@ -129,6 +131,7 @@ async function index(app: FastifyInstance): Promise<void> {
   app.get('/', { schema: { hide: true } }, () => ({
     name: PACKAGE.name,
     version: PACKAGE.version,
+    dashboard: '/_mock/ui/',
     docs: '/docs',
     openapi: '/openapi.json',
     health: '/_mock/health',

@@ -4,6 +4,7 @@ import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { ApiError, ERRORS, type ErrorDefinition } from '../lib/errors.js';
+import { Signal } from '../lib/signal.js';
 import { createChecker } from '../lib/validation.js';
 import { checkOperation } from './journal.js';
 import { type ErrorPreset, type FaultEffect, type FaultRule, FaultRuleInput } from './schemas.js';
@@ -93,6 +94,8 @@ export class FaultRules {
   #rules: CompiledRule[] = [];
   #nextId = 1;
   readonly #operations: ReadonlySet<string> | undefined;
+  /** Raised when a rule is added or removed (not when one matches: the journal's record says that). */
+  readonly changed = new Signal();
 
   /** `operations`: the names a rule may match on (read at each add); any when omitted. */
   constructor(operations?: ReadonlySet<string>) {
@@ -135,6 +138,7 @@ export class FaultRules {
       draw: () => uniformFloat64(rng),
       drawInt: (from, to) => uniformInt(rng, from, to),
     });
+    this.changed.raise();
     return rule;
   }
 
@@ -145,11 +149,14 @@ export class FaultRules {
   remove(id: string): boolean {
     const before = this.#rules.length;
     this.#rules = this.#rules.filter((c) => c.rule.id !== id);
-    return this.#rules.length < before;
+    if (this.#rules.length === before) return false;
+    this.changed.raise();
+    return true;
   }
 
   clear(): void {
     this.#rules = [];
+    this.changed.raise();
   }
 
   /** Clears the rules and numbers the next one fault-1 again. */

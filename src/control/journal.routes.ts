@@ -11,7 +11,7 @@ import { JournalQuery, JournalResponse, WaitQuery, WaitTimeoutResponse } from '.
 const tags = ['mock'];
 
 /** The filter both queries carry; `count` means something else in each, and the wait's own fields are not filters. */
-function filterOf(query: Omit<JournalQuery, 'count'>): JournalFilter {
+function filterOf(query: Omit<JournalQuery, 'count' | 'last'> & { last?: number }): JournalFilter {
   return {
     method: query.method,
     operation: query.operation,
@@ -20,6 +20,7 @@ function filterOf(query: Omit<JournalQuery, 'count'>): JournalFilter {
     status: query.status,
     since: query.since === undefined ? undefined : Date.parse(query.since),
     after: query.after,
+    last: query.last,
   };
 }
 

@@ -3,6 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError } from '../lib/errors.js';
 import { mayHoldInt64, parseJson, stringifyJson } from '../lib/json.js';
+import { Signal } from '../lib/signal.js';
 import type { FaultMark, JournalEntry } from './schemas.js';
 
 // An entry as read is the Static type of the schema GET /_mock/requests answers with, `time` as the same ISO text.
@@ -76,6 +77,8 @@ export interface JournalFilter {
   readonly since?: number | undefined;
   /** Only entries with a larger sequence number. */
   readonly after?: number | undefined;
+  /** Only the newest this many of the matching entries (still oldest first); lists only, not waits. */
+  readonly last?: number | undefined;
 }
 
 export interface JournalOptions {
@@ -283,6 +286,8 @@ export class Journal {
   #renders = 0;
   #closed = false;
   readonly #waiters = new Set<Waiter>();
+  /** Raised after every record and when the journal is emptied. */
+  readonly changed = new Signal();
   /** Waits satisfied by a record, answered together on the next turn of the event loop. */
   #satisfied: Waiter[] = [];
   #flush: NodeJS.Immediate | undefined;
@@ -341,6 +346,7 @@ export class Journal {
         if (waiter.matches(entry) && ++waiter.seen >= waiter.wanted) this.#ready(waiter);
       }
     }
+    this.changed.raise();
   }
 
   #dropOldest(): void {
@@ -362,7 +368,8 @@ export class Journal {
 
   #stored(filter: JournalFilter): Stored[] {
     checkOperation(filter.operation, this.#operations);
-    return this.#matching(matcher(filter));
+    const found = this.#matching(matcher(filter));
+    return filter.last !== undefined && found.length > filter.last ? found.slice(-filter.last) : found;
   }
 
   /** Matching entries, oldest first. */
@@ -388,6 +395,7 @@ export class Journal {
     this.#start = 0;
     this.#size = 0;
     this.#bytes = 0;
+    this.changed.raise();
   }
 
   /** Clears the journal and numbers the next entry 1 again. */

@@ -35,6 +35,13 @@ export const JournalQuery = Type.Object(
   {
     ...JournalFilters,
     count: Type.Optional(Type.Boolean({ description: 'Answer only the number of matching requests.' })),
+    last: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100_000,
+        description: 'Only the newest N matching requests (still oldest first); with count, how many of them.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -6,7 +6,13 @@ import type { Core } from '../core.js';
 import { sendJson } from '../http/reply.js';
 import { ApiError } from '../lib/errors.js';
 import { stringifyJson } from '../lib/json.js';
-import { ErrorResponse, ProgressSamplesResponse, ShowTaskResponse, TaskDocument } from '../schemas/index.js';
+import {
+  ErrorResponse,
+  ProgressSamplesResponse,
+  ShowTaskResponse,
+  TaskDocument,
+  UpdateTaskStatusBody,
+} from '../schemas/index.js';
 
 const TaskIdParams = Type.Object({ task_id: Type.String({ minLength: 1, maxLength: 255 }) });
 /** Samples a page holds unless told otherwise: a simulated migration of days writes hundreds of thousands. */
@@ -64,6 +70,26 @@ export const taskControlRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = asyn
         throw new ApiError('taskNotFound', request.params.task_id);
       }
       return reply.code(204).send(null);
+    },
+  );
+
+  // The dashboard's start and stop: the action of POST /v3/tasks/{task_id}/action with its rules, without the gateway
+  // (no signature, not journaled, never faulted), answering the task as it stands after.
+  app.post(
+    '/tasks/:task_id/action',
+    {
+      schema: {
+        operationId: 'MockTaskAction',
+        summary: "Run a task action (start, stop, restart, ...) with UpdateTaskStatus's rules, outside the journal",
+        tags,
+        params: TaskIdParams,
+        body: UpdateTaskStatusBody,
+        response: { 200: ShowTaskResponse, 400: ErrorResponse, 404: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      await tasks.updateTaskStatus(request.params.task_id, request.body);
+      return sendJson(reply, tasks.showTask(request.params.task_id));
     },
   );
 

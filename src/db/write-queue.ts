@@ -5,6 +5,7 @@
 // writes (disk full, file read-only or deleted) refuses them with the mock's own 503, and says so in health().
 import { statSync } from 'node:fs';
 import { ApiError } from '../lib/errors.js';
+import { Signal } from '../lib/signal.js';
 import { type Db, isStorageFailure } from './database.js';
 
 interface Pending {
@@ -73,6 +74,8 @@ export interface WriteQueue {
    * generation it was derived at is the generation now. One rule instead of each write dropping what it touched.
    */
   readonly generation: number;
+  /** Raised after every commit, once its callers were answered (the dashboard's event stream listens). */
+  readonly committed: Signal;
   /** Whether writes go through: the outcome of the last batch, and whether the path still names the open file. */
   health(): StoreHealth;
 }
@@ -108,6 +111,7 @@ export function createWriteQueue(db: Db, { log }: WriteQueueOptions = {}): Write
   let scheduled = false;
   let state: StoreHealth = HEALTHY;
   let generation = 0;
+  const committed = new Signal();
   const moved = fileWatch(db);
 
   // One loud line when writes start failing (or fail for another reason), not one per refused request.
@@ -175,6 +179,7 @@ export function createWriteQueue(db: Db, { log }: WriteQueueOptions = {}): Write
     batch.forEach((item, index) => {
       item.resolve(results[index]);
     });
+    committed.raise();
   };
 
   const commitOne = (item: Pending, run: (work: () => unknown) => unknown): void => {
@@ -188,6 +193,7 @@ export function createWriteQueue(db: Db, { log }: WriteQueueOptions = {}): Write
     generation++;
     healthy();
     item.resolve(result);
+    committed.raise();
   };
 
   let aloneQueued = 0;
@@ -238,6 +244,7 @@ export function createWriteQueue(db: Db, { log }: WriteQueueOptions = {}): Write
     get generation() {
       return generation;
     },
+    committed,
     health() {
       const gone = moved();
       if (gone !== undefined) unhealthy(gone);

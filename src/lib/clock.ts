@@ -1,6 +1,7 @@
 // The one source of time for everything the server writes (dates, receive times, journal entries), and the
 // controllable clock behind `/_mock/clock`: it runs with a source, can be frozen, set and moved.
 import type { ClockState } from '../control/schemas.js';
+import { Signal } from './signal.js';
 
 /** Times the mock clock may be set to (1970 to 9999): every date field and ISO rendering stays valid. */
 export const CLOCK_MIN = 0;
@@ -33,6 +34,8 @@ export class MockClock implements Clock {
   #sourceAt: number;
   #rate = 1;
   #frozenAt: number | null = null;
+  /** Raised when the clock is set, moved, frozen, let run, given a rate or reset (not as it ticks). */
+  readonly changed = new Signal();
 
   constructor(source: Clock = systemClock) {
     this.#source = source;
@@ -57,6 +60,7 @@ export class MockClock implements Clock {
   /** Stops the clock, at `at` or at its current time. */
   freeze(at: number = this.now()): void {
     this.#frozenAt = at;
+    this.changed.raise();
   }
 
   /** Lets the clock run again from where it stands. */
@@ -64,11 +68,13 @@ export class MockClock implements Clock {
     if (this.#frozenAt === null) return;
     this.#anchor(this.#frozenAt);
     this.#frozenAt = null;
+    this.changed.raise();
   }
 
   set(at: number): void {
     if (this.#frozenAt !== null) this.#frozenAt = at;
     else this.#anchor(at);
+    this.changed.raise();
   }
 
   advance(ms: number): void {
@@ -80,6 +86,7 @@ export class MockClock implements Clock {
     if (!(rate >= CLOCK_MIN_RATE && rate <= CLOCK_MAX_RATE)) throw new RangeError(`clock rate out of range: ${rate}`);
     if (this.#frozenAt === null) this.#anchor(this.now());
     this.#rate = rate;
+    this.changed.raise();
   }
 
   /** Back to the source's time, running at its pace. */
@@ -87,6 +94,7 @@ export class MockClock implements Clock {
     this.#rate = 1;
     this.#frozenAt = null;
     this.#anchor(this.#source.now());
+    this.changed.raise();
   }
 
   state(): ClockState {

@@ -147,6 +147,8 @@ export const ERRORS = {
   },
   /** `/_mock/requests/wait` while as many waits as the journal allows are pending. */
   tooManyWaits: { status: 429, code: 'MOCK.0429', message: 'Too many pending waits', source: 'MOCK' },
+  /** The dashboard's event streams open at once are bounded. */
+  tooManyStreams: { status: 429, code: 'MOCK.0429', message: 'Too many dashboard event streams', source: 'MOCK' },
   /** `/_mock/faults/{id}` names no rule. */
   faultNotFound: { status: 404, code: 'MOCK.0404', message: 'No fault rule with that id', source: 'MOCK' },
   /**

@@ -1,0 +1,101 @@
+// The task board: every task with its state, progress, current subtask, speed, remaining time, source server and
+// what the simulated agent does with it; filtered by state and by part of the name, on the server.
+import type { Meta } from '../../model.js';
+import { api } from '../api.js';
+import { field, h, options, syncRows } from '../dom.js';
+import { bytes, duration, speed } from '../format.js';
+import type { View } from '../live.js';
+import { progressBar, stateBadge, taskLink } from './common.js';
+
+export function boardView(
+  meta: Meta,
+  filter: { state?: string; name?: string },
+  onFilter: (f: typeof filter) => void,
+): View {
+  const state = h('select', { name: 'state' }, ...options(meta.task_states, filter.state, 'Any state'));
+  const name = h('input', { type: 'search', name: 'name', value: filter.name ?? '', placeholder: 'name or id' });
+  const changed = (): void => onFilter({ state: state.value || undefined, name: name.value || undefined });
+  state.addEventListener('change', changed);
+  let typing: number | undefined;
+  name.addEventListener('input', () => {
+    window.clearTimeout(typing);
+    typing = window.setTimeout(changed, 250);
+  });
+  const summary = h('p', { class: 'summary', 'aria-live': 'polite' });
+  const body = h('tbody');
+  const table = h(
+    'table',
+    { class: 'board', 'aria-describedby': 'board-summary' },
+    h('caption', { class: 'visually-hidden' }, 'Migration tasks, newest first'),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...[
+          'Task',
+          'State',
+          'Progress',
+          'Current subtask',
+          'Copied',
+          'Speed',
+          'Remaining',
+          'Source server',
+          'Simulation',
+        ].map((title) => h('th', { scope: 'col' }, title)),
+      ),
+    ),
+    body,
+  );
+  summary.id = 'board-summary';
+  const element = h(
+    'section',
+    { 'aria-labelledby': 'board-title' },
+    h('h1', { id: 'board-title' }, 'Tasks'),
+    h(
+      'form',
+      { class: 'filters', role: 'search', onsubmit: (event: Event) => event.preventDefault() },
+      field('State', state),
+      field('Name', name),
+    ),
+    summary,
+    h('div', { class: 'scroll' }, table),
+  );
+
+  return {
+    title: 'Tasks',
+    element,
+    topics: ['store'],
+    async refresh() {
+      const board = await api.board(filter);
+      summary.textContent =
+        board.count === board.tasks.length
+          ? `${board.count} tasks`
+          : `${board.tasks.length} of ${board.count} tasks shown`;
+      syncRows(
+        body,
+        board.tasks.map((task) => ({
+          key: task.id,
+          attributes: { 'data-state': task.state ?? '' },
+          cells: [
+            taskLink(task.id, task.name),
+            stateBadge(task.state),
+            progressBar(task.progress, `Progress of ${task.name ?? task.id}`),
+            task.current_subtask === null
+              ? '–'
+              : [task.current_subtask, h('span', { class: 'muted' }, ` ${task.current_progress ?? 0} %`)],
+            task.total_bytes === null ? '–' : `${bytes(task.replicated_bytes)} of ${bytes(task.total_bytes)}`,
+            speed(task.migrate_speed),
+            duration(task.remain_seconds),
+            task.source_name ?? task.source_id ?? '–',
+            task.simulation ?? '–',
+          ],
+        })),
+      );
+      if (board.tasks.length === 0) {
+        syncRows(body, [{ key: 'none', wide: true, cells: [h('span', { class: 'muted' }, 'No task matches.')] }]);
+      }
+    },
+  };
+}
