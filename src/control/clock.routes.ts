@@ -41,8 +41,10 @@ export const clockRoutes: FastifyPluginAsyncTypebox<{ core: Core }> = async (app
       if (!(target >= CLOCK_MIN && target <= CLOCK_MAX)) {
         throw new ApiError('invalidParameter', 'the clock must stay between 1970-01-01 and 9999-12-31');
       }
-      if (time !== undefined || advance_ms !== undefined) clock.set(target);
-      if (frozen === true) clock.freeze();
+      const moved = time !== undefined || advance_ms !== undefined;
+      if (moved) clock.set(target);
+      // Frozen at the very time asked for: a running clock set and then frozen would stand a moment after it.
+      if (frozen === true) clock.freeze(moved ? target : undefined);
       if (frozen === false) clock.run();
       if (rate !== undefined) clock.setRate(rate);
       // A clock moved forward moves the simulated migrations with it before the answer goes out.
