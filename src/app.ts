@@ -125,17 +125,23 @@ export async function buildApp({
   return app;
 }
 
-/** Someone opening the server's address in a browser wants to know where to go, not a 404. */
+/**
+ * Someone opening the server's address in a browser wants to know where to go, not a 404: a browser (it asks for
+ * HTML) is sent on to the dashboard; any other client gets the map of the server as JSON.
+ */
 async function index(app: FastifyInstance): Promise<void> {
   markInternal(app);
-  app.get('/', { schema: { hide: true } }, () => ({
-    name: PACKAGE.name,
-    version: PACKAGE.version,
-    dashboard: '/_mock/ui/',
-    docs: '/docs',
-    openapi: '/openapi.json',
-    health: '/_mock/health',
-  }));
+  app.get('/', { schema: { hide: true } }, (request, reply) => {
+    if (request.headers.accept?.includes('text/html')) return reply.redirect('/_mock/ui/', 302);
+    return {
+      name: PACKAGE.name,
+      version: PACKAGE.version,
+      dashboard: '/_mock/ui/',
+      docs: '/docs',
+      openapi: '/openapi.json',
+      health: '/_mock/health',
+    };
+  });
   // A browser asks for this beside every page: answered empty rather than journaled as a miss.
   app.get('/favicon.ico', { schema: { hide: true } }, (_request, reply) => {
     reply.code(204).send();

@@ -29,7 +29,7 @@ function swaggerOptions(): FastifyDynamicSwaggerOptions {
         title: 'sms-mock',
         version: PACKAGE.version,
         description:
-          'Local emulator of the Huawei Cloud SMS v3 API (tags "SMS v3 source servers" and "SMS v3 tasks") and its own control API under /_mock (tag "mock"). Each operation says where its schemas come from: the official doc pages, or a hand spec written from the official SDK\'s models.',
+          'Local emulator of the Huawei Cloud SMS v3 API (tags "SMS v3 source servers" and "SMS v3 tasks"), its own control API under /_mock (tag "mock") and the read routes of its dashboard (tag "dashboard"). Each operation says where its schemas come from: the official doc pages, or a hand spec written from the official SDK\'s models.',
       },
       servers: [{ url: DEFAULT_SERVER, description: 'Default local address' }],
       tags: [
@@ -39,6 +39,10 @@ function swaggerOptions(): FastifyDynamicSwaggerOptions {
         },
         { name: 'SMS v3 tasks', description: 'The emulated task operations, as the real service offers them.' },
         { name: 'mock', description: 'State, journal, fault rules and clock of the emulator itself.' },
+        {
+          name: 'dashboard',
+          description: 'What the dashboard at /_mock/ui reads: views of the stored state and its change events.',
+        },
       ],
       components: {
         securitySchemes: {

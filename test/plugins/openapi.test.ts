@@ -54,6 +54,13 @@ describe('OpenAPI document', () => {
         'DELETE /_mock/tasks/{task_id}/simulation MockDeleteTaskSimulation',
         'PUT /_mock/tasks/{task_id} MockPutTask',
         'PUT /_mock/sources/{source_id} MockPutSource',
+        'POST /_mock/tasks/{task_id}/action MockTaskAction',
+        'GET /_mock/ui/api/meta DashboardMeta',
+        'GET /_mock/ui/api/board DashboardBoard',
+        'GET /_mock/ui/api/tasks/{task_id} DashboardTask',
+        'GET /_mock/ui/api/tasks/{task_id}/series DashboardSeries',
+        'GET /_mock/ui/api/sources DashboardSources',
+        'GET /_mock/ui/api/events DashboardEvents',
       ].sort(),
     );
   });

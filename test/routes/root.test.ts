@@ -5,7 +5,7 @@ import { useTestApp } from '../helpers.js';
 const t = useTestApp();
 
 describe('GET /', () => {
-  it('points to the documentation, the OpenAPI document and the health probe, and is not journaled', async () => {
+  it('points to the dashboard, the documentation, the OpenAPI document and the health probe, and is not journaled', async () => {
     for (const url of ['/', '/?from=browser']) {
       const response = await t.app.inject({ method: 'GET', url });
       expect(response.statusCode).toBe(200);
@@ -14,11 +14,19 @@ describe('GET /', () => {
       expect(response.json()).toEqual({
         name: 'sms-mock',
         version: PACKAGE.version,
+        dashboard: '/_mock/ui/',
         docs: '/docs',
         openapi: '/openapi.json',
         health: '/_mock/health',
       });
     }
+    // A browser asks for HTML: it is sent on to the dashboard.
+    const browser = await t.app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+    });
+    expect([browser.statusCode, browser.headers.location, browser.body]).toEqual([302, '/_mock/ui/', '']);
     const head = await t.app.inject({ method: 'HEAD', url: '/' });
     expect([head.statusCode, head.body]).toEqual([200, '']);
     expect(t.core.journal.count()).toBe(0);

@@ -7,7 +7,7 @@
   const serializer = Serializer.restoreFromState(serializerState)
 
   const Validator = require('fast-json-stringify/lib/validator')
-const validatorState = {"ajvOptions":{},"ajvSchemas":{"__fjs_root_13":{"type":"object","required":["count"],"properties":{"count":{"type":"integer"},"requests":{"description":"Oldest first; left out in count mode.","type":"array","items":{"type":"object","required":["seq","time","method","path","query","operation","resource_id","task_id","status","request_id","duration_ms","headers","body","body_truncated","fault"],"properties":{"seq":{"description":"Increases by one per recorded request.","type":"integer"},"time":{"format":"date-time","description":"When the request was answered (mock clock).","type":["string","object"],"fjs_type":"string"},"method":{"type":["string","object"],"fjs_type":"string"},"path":{"type":["string","object"],"fjs_type":"string"},"query":{"description":"Raw query string.","anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]},"operation":{"description":"Null for paths no operation serves.","anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]},"resource_id":{"description":"Value of the path parameter naming the operation's resource (task_id, ...); null for a path no operation serves or an operation without one.","anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]},"task_id":{"description":"The same value when that parameter is task_id; null otherwise.","anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]},"status":{"description":"Null when a fault left it unanswered.","anyOf":[{"type":"integer"},{"type":"null"}]},"request_id":{"type":["string","object"],"fjs_type":"string"},"duration_ms":{"type":"number"},"headers":{"description":"Credentials show as REDACTED.","type":"object","patternProperties":{"^(.*)$":{"anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"array","items":{"type":["string","object"],"fjs_type":"string"}}]}}},"body":{"description":"Parsed JSON, or text, or null."},"body_truncated":{"description":"Bodies over 64 KiB are kept cut (as text).","type":"boolean"},"fault":{"anyOf":[{"description":"The fault rule that fired on the request.","type":"object","required":["rule","effect"],"properties":{"rule":{"description":"Id of the rule.","type":["string","object"],"fjs_type":"string"},"effect":{"type":["string","object"],"fjs_type":"string"}}},{"type":"null"}]}}}}}}}}
+const validatorState = {"ajvOptions":{},"ajvSchemas":{"__fjs_root_16":{"type":"object","required":["count"],"properties":{"count":{"type":"integer"},"requests":{"description":"Oldest first; left out in count mode.","type":"array","items":{"type":"object","required":["seq","time","method","path","query","operation","resource_id","task_id","status","request_id","duration_ms","headers","body","body_truncated","fault"],"properties":{"seq":{"description":"Increases by one per recorded request.","type":"integer"},"time":{"format":"date-time","description":"When the request was answered (mock clock).","type":["string","object"],"fjs_type":"string"},"method":{"type":["string","object"],"fjs_type":"string"},"path":{"type":["string","object"],"fjs_type":"string"},"query":{"description":"Raw query string.","anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]},"operation":{"description":"Null for paths no operation serves.","anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]},"resource_id":{"description":"Value of the path parameter naming the operation's resource (task_id, ...); null for a path no operation serves or an operation without one.","anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]},"task_id":{"description":"The same value when that parameter is task_id; null otherwise.","anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]},"status":{"description":"Null when a fault left it unanswered.","anyOf":[{"type":"integer"},{"type":"null"}]},"request_id":{"type":["string","object"],"fjs_type":"string"},"duration_ms":{"type":"number"},"headers":{"description":"Credentials show as REDACTED.","type":"object","patternProperties":{"^(.*)$":{"anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"array","items":{"type":["string","object"],"fjs_type":"string"}}]}}},"body":{"description":"Parsed JSON, or text, or null."},"body_truncated":{"description":"Bodies over 64 KiB are kept cut (as text).","type":"boolean"},"fault":{"anyOf":[{"description":"The fault rule that fired on the request.","type":"object","required":["rule","effect"],"properties":{"rule":{"description":"Id of the rule.","type":["string","object"],"fjs_type":"string"},"effect":{"type":["string","object"],"fjs_type":"string"}}},{"type":"null"}]}}}}}}}}
 const validator = Validator.restoreFromState(validatorState)
 
 
@@ -57,12 +57,12 @@ const asInteger = serializer.asInteger.bind(serializer)
   
     
     function anonymous4 (obj) {
-      // "__fjs_merged_25#"
+      // "__fjs_merged_28#"
       let json = ''
   
     if (obj === null) return JSON_STR_EMPTY_ARRAY
     if (!Array.isArray(obj)) {
-      throw new TypeError("The value of '__fjs_merged_25#' does not match schema definition.")
+      throw new TypeError("The value of '__fjs_merged_28#' does not match schema definition.")
     }
     const arrayLength = obj.length
   
@@ -136,7 +136,7 @@ const asInteger = serializer.asInteger.bind(serializer)
           json += addComma_16 ? JSON_STR_COMMA : ((addComma_16 = true), JSON_STR_BEGIN_OBJECT)
           json += asString(key) + JSON_STR_COLONS
           
-      if((validate_10 || (validate_10 = validator.getSchemaValidator("__fjs_root_13#/properties/requests/items/properties/headers/patternProperties/^(.*)$/anyOf/0")))(value)) {
+      if((validate_10 || (validate_10 = validator.getSchemaValidator("__fjs_root_16#/properties/requests/items/properties/headers/patternProperties/^(.*)$/anyOf/0")))(value)) {
         
         if (typeof value !== 'string') {
           if (value === null) {
@@ -154,7 +154,7 @@ const asInteger = serializer.asInteger.bind(serializer)
         
       }
     
-      else if((validate_11 || (validate_11 = validator.getSchemaValidator("__fjs_root_13#/properties/requests/items/properties/headers/patternProperties/^(.*)$/anyOf/1")))(value)) {
+      else if((validate_11 || (validate_11 = validator.getSchemaValidator("__fjs_root_16#/properties/requests/items/properties/headers/patternProperties/^(.*)$/anyOf/1")))(value)) {
         json += anonymous4(value)
       }
     
@@ -171,7 +171,7 @@ return json + JSON_STR_END_OBJECT
       }
     
 
-      // "__fjs_merged_26#"
+      // "__fjs_merged_29#"
       function anonymous5 (input) {
         const obj = (input && typeof input.toJSON === 'function')
     ? input.toJSON()
@@ -304,7 +304,7 @@ return json + JSON_STR_END_OBJECT
       if (value_query_8 !== undefined) {
         json += ",\"query\":"
         
-      if((validate_0 || (validate_0 = validator.getSchemaValidator("__fjs_root_13#/properties/requests/items/properties/query/anyOf/0")))(value_query_8)) {
+      if((validate_0 || (validate_0 = validator.getSchemaValidator("__fjs_root_16#/properties/requests/items/properties/query/anyOf/0")))(value_query_8)) {
         
         if (typeof value_query_8 !== 'string') {
           if (value_query_8 === null) {
@@ -322,7 +322,7 @@ return json + JSON_STR_END_OBJECT
         
       }
     
-      else if((validate_1 || (validate_1 = validator.getSchemaValidator("__fjs_root_13#/properties/requests/items/properties/query/anyOf/1")))(value_query_8)) {
+      else if((validate_1 || (validate_1 = validator.getSchemaValidator("__fjs_root_16#/properties/requests/items/properties/query/anyOf/1")))(value_query_8)) {
         json += JSON_STR_NULL
       }
     
@@ -336,7 +336,7 @@ return json + JSON_STR_END_OBJECT
       if (value_operation_9 !== undefined) {
         json += ",\"operation\":"
         
-      if((validate_2 || (validate_2 = validator.getSchemaValidator("__fjs_root_13#/properties/requests/items/properties/operation/anyOf/0")))(value_operation_9)) {
+      if((validate_2 || (validate_2 = validator.getSchemaValidator("__fjs_root_16#/properties/requests/items/properties/operation/anyOf/0")))(value_operation_9)) {
         
         if (typeof value_operation_9 !== 'string') {
           if (value_operation_9 === null) {
@@ -354,7 +354,7 @@ return json + JSON_STR_END_OBJECT
         
       }
     
-      else if((validate_3 || (validate_3 = validator.getSchemaValidator("__fjs_root_13#/properties/requests/items/properties/operation/anyOf/1")))(value_operation_9)) {
+      else if((validate_3 || (validate_3 = validator.getSchemaValidator("__fjs_root_16#/properties/requests/items/properties/operation/anyOf/1")))(value_operation_9)) {
         json += JSON_STR_NULL
       }
     
@@ -368,7 +368,7 @@ return json + JSON_STR_END_OBJECT
       if (value_resource_id_10 !== undefined) {
         json += ",\"resource_id\":"
         
-      if((validate_4 || (validate_4 = validator.getSchemaValidator("__fjs_root_13#/properties/requests/items/properties/resource_id/anyOf/0")))(value_resource_id_10)) {
+      if((validate_4 || (validate_4 = validator.getSchemaValidator("__fjs_root_16#/properties/requests/items/properties/resource_id/anyOf/0")))(value_resource_id_10)) {
         
         if (typeof value_resource_id_10 !== 'string') {
           if (value_resource_id_10 === null) {
@@ -386,7 +386,7 @@ return json + JSON_STR_END_OBJECT
         
       }
     
-      else if((validate_5 || (validate_5 = validator.getSchemaValidator("__fjs_root_13#/properties/requests/items/properties/resource_id/anyOf/1")))(value_resource_id_10)) {
+      else if((validate_5 || (validate_5 = validator.getSchemaValidator("__fjs_root_16#/properties/requests/items/properties/resource_id/anyOf/1")))(value_resource_id_10)) {
         json += JSON_STR_NULL
       }
     
@@ -400,7 +400,7 @@ return json + JSON_STR_END_OBJECT
       if (value_task_id_11 !== undefined) {
         json += ",\"task_id\":"
         
-      if((validate_6 || (validate_6 = validator.getSchemaValidator("__fjs_root_13#/properties/requests/items/properties/task_id/anyOf/0")))(value_task_id_11)) {
+      if((validate_6 || (validate_6 = validator.getSchemaValidator("__fjs_root_16#/properties/requests/items/properties/task_id/anyOf/0")))(value_task_id_11)) {
         
         if (typeof value_task_id_11 !== 'string') {
           if (value_task_id_11 === null) {
@@ -418,7 +418,7 @@ return json + JSON_STR_END_OBJECT
         
       }
     
-      else if((validate_7 || (validate_7 = validator.getSchemaValidator("__fjs_root_13#/properties/requests/items/properties/task_id/anyOf/1")))(value_task_id_11)) {
+      else if((validate_7 || (validate_7 = validator.getSchemaValidator("__fjs_root_16#/properties/requests/items/properties/task_id/anyOf/1")))(value_task_id_11)) {
         json += JSON_STR_NULL
       }
     
@@ -432,11 +432,11 @@ return json + JSON_STR_END_OBJECT
       if (value_status_12 !== undefined) {
         json += ",\"status\":"
         
-      if((validate_8 || (validate_8 = validator.getSchemaValidator("__fjs_root_13#/properties/requests/items/properties/status/anyOf/0")))(value_status_12)) {
+      if((validate_8 || (validate_8 = validator.getSchemaValidator("__fjs_root_16#/properties/requests/items/properties/status/anyOf/0")))(value_status_12)) {
         json += asInteger(value_status_12)
       }
     
-      else if((validate_9 || (validate_9 = validator.getSchemaValidator("__fjs_root_13#/properties/requests/items/properties/status/anyOf/1")))(value_status_12)) {
+      else if((validate_9 || (validate_9 = validator.getSchemaValidator("__fjs_root_16#/properties/requests/items/properties/status/anyOf/1")))(value_status_12)) {
         json += JSON_STR_NULL
       }
     
@@ -504,11 +504,11 @@ return json + JSON_STR_END_OBJECT
       if (value_fault_19 !== undefined) {
         json += ",\"fault\":"
         
-      if((validate_12 || (validate_12 = validator.getSchemaValidator("__fjs_root_13#/properties/requests/items/properties/fault/anyOf/0")))(value_fault_19)) {
+      if((validate_12 || (validate_12 = validator.getSchemaValidator("__fjs_root_16#/properties/requests/items/properties/fault/anyOf/0")))(value_fault_19)) {
         json += anonymous5(value_fault_19)
       }
     
-      else if((validate_13 || (validate_13 = validator.getSchemaValidator("__fjs_root_13#/properties/requests/items/properties/fault/anyOf/1")))(value_fault_19)) {
+      else if((validate_13 || (validate_13 = validator.getSchemaValidator("__fjs_root_16#/properties/requests/items/properties/fault/anyOf/1")))(value_fault_19)) {
         json += JSON_STR_NULL
       }
     

@@ -7,7 +7,7 @@
   const serializer = Serializer.restoreFromState(serializerState)
 
   const Validator = require('fast-json-stringify/lib/validator')
-const validatorState = {"ajvOptions":{},"ajvSchemas":{"__fjs_root_29":{"type":"object","required":["task_id","status","profile","own_profile","next_sample_at","samples","failed_at","handed_over_at","error"],"properties":{"task_id":{"type":["string","object"],"fjs_type":"string"},"status":{"description":"running, idle (not migrating), agent (a real agent took over) or manual.","type":["string","object"],"fjs_type":"string"},"profile":{"type":"object","required":["profile","throughput_mbps","jitter","drop_probability","drop_to","stall_probability","sample_interval_s","duration_scale","seed","fail"],"properties":{"profile":{"type":["string","object"],"fjs_type":"string"},"throughput_mbps":{"minimum":0.1,"maximum":100000,"description":"The link's throughput, Mbit/s.","type":"number"},"jitter":{"minimum":0,"maximum":1,"description":"How far a sample strays from it, each way (0.1: ±10 %).","type":"number"},"drop_probability":{"minimum":0,"maximum":1,"description":"Chance that a sample's throughput drops.","type":"number"},"drop_to":{"minimum":0.05,"maximum":1,"description":"The most a drop leaves of the throughput.","type":"number"},"stall_probability":{"minimum":0,"maximum":0.9,"description":"Chance that a sample moves nothing.","type":"number"},"sample_interval_s":{"minimum":1,"maximum":60,"description":"Seconds of mock time between two samples (a speed-limit period is never shorter than a minute).","type":"number"},"duration_scale":{"minimum":0.001,"maximum":1000,"description":"Multiplies how long the subtasks that copy no data take.","type":"number"},"seed":{"minimum":0,"maximum":4294967295,"description":"Seeds the samples' random draws.","type":"integer"},"fail":{"anyOf":[{"type":"object","required":["subtask","percent","error_code","error_param"],"properties":{"subtask":{"type":["string","object"],"fjs_type":"string"},"percent":{"minimum":0,"maximum":99,"description":"The progress it stands frozen at.","type":"integer"},"error_code":{"pattern":"^SMS\\.\\d{4}$","description":"The error code error_json carries.","type":["string","object"],"fjs_type":"string"},"error_param":{"maxLength":1024,"pattern":"^\\[[\\s\\S]*\\]$","description":"error_json's error_param: a JSON array as text, as the real service writes it.","type":["string","object"],"fjs_type":"string"}}},{"type":"null"}]}}},"own_profile":{"description":"Whether the profile is the task's own rather than the default.","type":"boolean"},"next_sample_at":{"anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]},"samples":{"description":"Samples the simulation wrote for the task.","type":"integer"},"failed_at":{"anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]},"handed_over_at":{"anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]},"error":{"description":"Why the simulation stopped working the task out, when an error stopped it.","anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]}}}}}
+const validatorState = {"ajvOptions":{},"ajvSchemas":{"__fjs_root_32":{"type":"object","required":["task_id","status","profile","own_profile","next_sample_at","samples","failed_at","handed_over_at","error"],"properties":{"task_id":{"type":["string","object"],"fjs_type":"string"},"status":{"description":"running, idle (not migrating), agent (a real agent took over) or manual.","type":["string","object"],"fjs_type":"string"},"profile":{"type":"object","required":["profile","throughput_mbps","jitter","drop_probability","drop_to","stall_probability","sample_interval_s","duration_scale","seed","fail"],"properties":{"profile":{"type":["string","object"],"fjs_type":"string"},"throughput_mbps":{"minimum":0.1,"maximum":100000,"description":"The link's throughput, Mbit/s.","type":"number"},"jitter":{"minimum":0,"maximum":1,"description":"How far a sample strays from it, each way (0.1: ±10 %).","type":"number"},"drop_probability":{"minimum":0,"maximum":1,"description":"Chance that a sample's throughput drops.","type":"number"},"drop_to":{"minimum":0.05,"maximum":1,"description":"The most a drop leaves of the throughput.","type":"number"},"stall_probability":{"minimum":0,"maximum":0.9,"description":"Chance that a sample moves nothing.","type":"number"},"sample_interval_s":{"minimum":1,"maximum":60,"description":"Seconds of mock time between two samples (a speed-limit period is never shorter than a minute).","type":"number"},"duration_scale":{"minimum":0.001,"maximum":1000,"description":"Multiplies how long the subtasks that copy no data take.","type":"number"},"seed":{"minimum":0,"maximum":4294967295,"description":"Seeds the samples' random draws.","type":"integer"},"fail":{"anyOf":[{"type":"object","required":["subtask","percent","error_code","error_param"],"properties":{"subtask":{"type":["string","object"],"fjs_type":"string"},"percent":{"minimum":0,"maximum":99,"description":"The progress it stands frozen at.","type":"integer"},"error_code":{"pattern":"^SMS\\.\\d{4}$","description":"The error code error_json carries.","type":["string","object"],"fjs_type":"string"},"error_param":{"maxLength":1024,"pattern":"^\\[[\\s\\S]*\\]$","description":"error_json's error_param: a JSON array as text, as the real service writes it.","type":["string","object"],"fjs_type":"string"}}},{"type":"null"}]}}},"own_profile":{"description":"Whether the profile is the task's own rather than the default.","type":"boolean"},"next_sample_at":{"anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]},"samples":{"description":"Samples the simulation wrote for the task.","type":"integer"},"failed_at":{"anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]},"handed_over_at":{"anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]},"error":{"description":"Why the simulation stopped working the task out, when an error stopped it.","anyOf":[{"type":["string","object"],"fjs_type":"string"},{"type":"null"}]}}}}}
 const validator = Validator.restoreFromState(validatorState)
 
 
@@ -52,7 +52,7 @@ const asInteger = serializer.asInteger.bind(serializer)
     let validate_9
   
     
-      // "__fjs_merged_30#"
+      // "__fjs_merged_33#"
       function anonymous2 (input) {
         const obj = (input && typeof input.toJSON === 'function')
     ? input.toJSON()
@@ -241,11 +241,11 @@ return json + JSON_STR_END_OBJECT
       if (value_fail_14 !== undefined) {
         json += ",\"fail\":"
         
-      if((validate_0 || (validate_0 = validator.getSchemaValidator("__fjs_root_29#/properties/profile/properties/fail/anyOf/0")))(value_fail_14)) {
+      if((validate_0 || (validate_0 = validator.getSchemaValidator("__fjs_root_32#/properties/profile/properties/fail/anyOf/0")))(value_fail_14)) {
         json += anonymous2(value_fail_14)
       }
     
-      else if((validate_1 || (validate_1 = validator.getSchemaValidator("__fjs_root_29#/properties/profile/properties/fail/anyOf/1")))(value_fail_14)) {
+      else if((validate_1 || (validate_1 = validator.getSchemaValidator("__fjs_root_32#/properties/profile/properties/fail/anyOf/1")))(value_fail_14)) {
         json += JSON_STR_NULL
       }
     
@@ -334,7 +334,7 @@ return json + JSON_STR_END_OBJECT
       if (value_next_sample_at_21 !== undefined) {
         json += ",\"next_sample_at\":"
         
-      if((validate_2 || (validate_2 = validator.getSchemaValidator("__fjs_root_29#/properties/next_sample_at/anyOf/0")))(value_next_sample_at_21)) {
+      if((validate_2 || (validate_2 = validator.getSchemaValidator("__fjs_root_32#/properties/next_sample_at/anyOf/0")))(value_next_sample_at_21)) {
         
         if (typeof value_next_sample_at_21 !== 'string') {
           if (value_next_sample_at_21 === null) {
@@ -352,7 +352,7 @@ return json + JSON_STR_END_OBJECT
         
       }
     
-      else if((validate_3 || (validate_3 = validator.getSchemaValidator("__fjs_root_29#/properties/next_sample_at/anyOf/1")))(value_next_sample_at_21)) {
+      else if((validate_3 || (validate_3 = validator.getSchemaValidator("__fjs_root_32#/properties/next_sample_at/anyOf/1")))(value_next_sample_at_21)) {
         json += JSON_STR_NULL
       }
     
@@ -374,7 +374,7 @@ return json + JSON_STR_END_OBJECT
       if (value_failed_at_23 !== undefined) {
         json += ",\"failed_at\":"
         
-      if((validate_4 || (validate_4 = validator.getSchemaValidator("__fjs_root_29#/properties/failed_at/anyOf/0")))(value_failed_at_23)) {
+      if((validate_4 || (validate_4 = validator.getSchemaValidator("__fjs_root_32#/properties/failed_at/anyOf/0")))(value_failed_at_23)) {
         
         if (typeof value_failed_at_23 !== 'string') {
           if (value_failed_at_23 === null) {
@@ -392,7 +392,7 @@ return json + JSON_STR_END_OBJECT
         
       }
     
-      else if((validate_5 || (validate_5 = validator.getSchemaValidator("__fjs_root_29#/properties/failed_at/anyOf/1")))(value_failed_at_23)) {
+      else if((validate_5 || (validate_5 = validator.getSchemaValidator("__fjs_root_32#/properties/failed_at/anyOf/1")))(value_failed_at_23)) {
         json += JSON_STR_NULL
       }
     
@@ -406,7 +406,7 @@ return json + JSON_STR_END_OBJECT
       if (value_handed_over_at_24 !== undefined) {
         json += ",\"handed_over_at\":"
         
-      if((validate_6 || (validate_6 = validator.getSchemaValidator("__fjs_root_29#/properties/handed_over_at/anyOf/0")))(value_handed_over_at_24)) {
+      if((validate_6 || (validate_6 = validator.getSchemaValidator("__fjs_root_32#/properties/handed_over_at/anyOf/0")))(value_handed_over_at_24)) {
         
         if (typeof value_handed_over_at_24 !== 'string') {
           if (value_handed_over_at_24 === null) {
@@ -424,7 +424,7 @@ return json + JSON_STR_END_OBJECT
         
       }
     
-      else if((validate_7 || (validate_7 = validator.getSchemaValidator("__fjs_root_29#/properties/handed_over_at/anyOf/1")))(value_handed_over_at_24)) {
+      else if((validate_7 || (validate_7 = validator.getSchemaValidator("__fjs_root_32#/properties/handed_over_at/anyOf/1")))(value_handed_over_at_24)) {
         json += JSON_STR_NULL
       }
     
@@ -438,7 +438,7 @@ return json + JSON_STR_END_OBJECT
       if (value_error_25 !== undefined) {
         json += ",\"error\":"
         
-      if((validate_8 || (validate_8 = validator.getSchemaValidator("__fjs_root_29#/properties/error/anyOf/0")))(value_error_25)) {
+      if((validate_8 || (validate_8 = validator.getSchemaValidator("__fjs_root_32#/properties/error/anyOf/0")))(value_error_25)) {
         
         if (typeof value_error_25 !== 'string') {
           if (value_error_25 === null) {
@@ -456,7 +456,7 @@ return json + JSON_STR_END_OBJECT
         
       }
     
-      else if((validate_9 || (validate_9 = validator.getSchemaValidator("__fjs_root_29#/properties/error/anyOf/1")))(value_error_25)) {
+      else if((validate_9 || (validate_9 = validator.getSchemaValidator("__fjs_root_32#/properties/error/anyOf/1")))(value_error_25)) {
         json += JSON_STR_NULL
       }
     

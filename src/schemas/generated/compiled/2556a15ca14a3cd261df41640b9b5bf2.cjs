@@ -3,8 +3,9 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"additionalProperties":false,"type":"object","properties":{"method":{"minLength":1,"maxLength":16,"description":"HTTP method, e.g. PUT.","type":"string"},"operation":{"minLength":1,"maxLength":64,"description":"Operation name, e.g. UpdateTaskSpeed.","type":"string"},"resource_id":{"minLength":1,"maxLength":255,"description":"Value of the path parameter naming the operation's resource (task_id, source_id, ...).","type":"string"},"task_id":{"minLength":1,"maxLength":255,"description":"Task id from the path: matches only operations whose resource is a task.","type":"string"},"status":{"pattern":"^[1-5](\\d\\d|xx)$","description":"Answer status, exact (404) or a class (4xx).","type":"string"},"since":{"format":"date-time","description":"Only requests answered at or after this time (mock clock).","type":"string"},"after":{"minimum":0,"description":"Only requests with a larger seq.","type":"integer"},"count":{"description":"Answer only the number of matching requests.","type":"boolean"}}};
-const func2 = require("ajv/dist/runtime/ucs2length").default;
+const schema11 = {"additionalProperties":false,"type":"object","properties":{"method":{"minLength":1,"maxLength":16,"description":"HTTP method, e.g. PUT.","type":"string"},"operation":{"minLength":1,"maxLength":64,"description":"Operation name, e.g. UpdateTaskSpeed.","type":"string"},"resource_id":{"minLength":1,"maxLength":255,"description":"Value of the path parameter naming the operation's resource (task_id, source_id, ...).","type":"string"},"task_id":{"minLength":1,"maxLength":255,"description":"Task id from the path: matches only operations whose resource is a task.","type":"string"},"status":{"pattern":"^[1-5](\\d\\d|xx)$","description":"Answer status, exact (404) or a class (4xx).","type":"string"},"since":{"format":"date-time","description":"Only requests answered at or after this time (mock clock).","type":"string"},"after":{"minimum":0,"description":"Only requests with a larger seq.","type":"integer"},"count":{"description":"Answer only the number of matching requests.","type":"boolean"},"last":{"minimum":1,"maximum":100000,"description":"Only the newest N matching requests (still oldest first); with count, how many of them.","type":"integer"}}};
+const func2 = Object.prototype.hasOwnProperty;
+const func3 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[1-5](\\d\\d|xx)$", "u");
 const formats0 = require("./formats.cjs")["date-time"];
 
@@ -15,7 +16,7 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 const _errs1 = errors;
 for(const key0 in data){
-if(!((((((((key0 === "method") || (key0 === "operation")) || (key0 === "resource_id")) || (key0 === "task_id")) || (key0 === "status")) || (key0 === "since")) || (key0 === "after")) || (key0 === "count"))){
+if(!(func2.call(schema11.properties, key0))){
 validate10.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
@@ -49,12 +50,12 @@ data["method"] = coerced0;
 }
 if(errors === _errs2){
 if(typeof data0 === "string"){
-if(func2(data0) > 16){
+if(func3(data0) > 16){
 validate10.errors = [{instancePath:instancePath+"/method",schemaPath:"#/properties/method/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters"}];
 return false;
 }
 else {
-if(func2(data0) < 1){
+if(func3(data0) < 1){
 validate10.errors = [{instancePath:instancePath+"/method",schemaPath:"#/properties/method/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -94,12 +95,12 @@ data["operation"] = coerced1;
 }
 if(errors === _errs4){
 if(typeof data1 === "string"){
-if(func2(data1) > 64){
+if(func3(data1) > 64){
 validate10.errors = [{instancePath:instancePath+"/operation",schemaPath:"#/properties/operation/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
 return false;
 }
 else {
-if(func2(data1) < 1){
+if(func3(data1) < 1){
 validate10.errors = [{instancePath:instancePath+"/operation",schemaPath:"#/properties/operation/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -139,12 +140,12 @@ data["resource_id"] = coerced2;
 }
 if(errors === _errs6){
 if(typeof data2 === "string"){
-if(func2(data2) > 255){
+if(func3(data2) > 255){
 validate10.errors = [{instancePath:instancePath+"/resource_id",schemaPath:"#/properties/resource_id/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"}];
 return false;
 }
 else {
-if(func2(data2) < 1){
+if(func3(data2) < 1){
 validate10.errors = [{instancePath:instancePath+"/resource_id",schemaPath:"#/properties/resource_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -184,12 +185,12 @@ data["task_id"] = coerced3;
 }
 if(errors === _errs8){
 if(typeof data3 === "string"){
-if(func2(data3) > 255){
+if(func3(data3) > 255){
 validate10.errors = [{instancePath:instancePath+"/task_id",schemaPath:"#/properties/task_id/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"}];
 return false;
 }
 else {
-if(func2(data3) < 1){
+if(func3(data3) < 1){
 validate10.errors = [{instancePath:instancePath+"/task_id",schemaPath:"#/properties/task_id/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
 return false;
 }
@@ -347,6 +348,50 @@ var valid0 = _errs16 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.last !== undefined){
+let data8 = data.last;
+const _errs18 = errors;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+let dataType8 = typeof data8;
+let coerced8 = undefined;
+if(!(coerced8 !== undefined)){
+if(dataType8 === "boolean" || data8 === null
+              || (dataType8 === "string" && data8 && data8 == +data8 && !(data8 % 1))){
+coerced8 = +data8;
+}
+else {
+validate10.errors = [{instancePath:instancePath+"/last",schemaPath:"#/properties/last/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+}
+if(coerced8 !== undefined){
+data8 = coerced8;
+if(data !== undefined){
+data["last"] = coerced8;
+}
+}
+}
+if(errors === _errs18){
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 > 100000 || isNaN(data8)){
+validate10.errors = [{instancePath:instancePath+"/last",schemaPath:"#/properties/last/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"}];
+return false;
+}
+else {
+if(data8 < 1 || isNaN(data8)){
+validate10.errors = [{instancePath:instancePath+"/last",schemaPath:"#/properties/last/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs18 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }
