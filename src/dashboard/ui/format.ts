@@ -32,7 +32,9 @@ export function duration(seconds: number | null | undefined): string {
 
 /** "2026-11-26 14:02:11" (UTC). */
 export function time(ms: number | null | undefined): string {
+  // Dates stored beyond what a Date holds (int64 seeds) show as the number they are.
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  if (Math.abs(ms) > 8.64e15) return String(ms);
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
