@@ -206,6 +206,7 @@ export function createCharts(onRange: (from: number, to: number) => void): Chart
         const filled = columns.map((column) => column.filter((value) => value !== null).length);
         const figure = figures.get(spec.id) as HTMLElement;
         figure.dataset.points = String(series.t.length);
+        figure.dataset.samples = String(series.samples);
         figure.dataset.filled = filled.join(',');
         const last = series.t.length - 1;
         const latest = spec.lines

@@ -6,7 +6,7 @@ import { api, RequestFailed } from './api.js';
 import { fill, h, toast } from './dom.js';
 import { time } from './format.js';
 import { coalesce, Live, type View } from './live.js';
-import { boardView } from './views/board.js';
+import { type BoardFilter, boardView } from './views/board.js';
 import { controlsView } from './views/controls.js';
 import { journalView } from './views/journal.js';
 import { sourcesView } from './views/sources.js';
@@ -15,7 +15,7 @@ import { taskView } from './views/task.js';
 const live = new Live();
 const main = document.getElementById('main') as HTMLElement;
 let current: { view: View; refresh: () => void } | undefined;
-let boardFilter: { state?: string; name?: string } = {};
+let boardFilter: BoardFilter = {};
 
 function route(meta: Meta): View {
   const path = location.hash.replace(/^#\/?/, '');
@@ -25,7 +25,7 @@ function route(meta: Meta): View {
   if (name === 'journal') return journalView(meta);
   if (name === 'controls') return controlsView(meta, live);
   return boardView(meta, boardFilter, (filter) => {
-    boardFilter = filter;
+    boardFilter = { ...filter };
     current?.refresh();
   });
 }

@@ -7,14 +7,21 @@ import { bytes, duration, speed } from '../format.js';
 import type { View } from '../live.js';
 import { progressBar, stateBadge, taskLink } from './common.js';
 
-export function boardView(
-  meta: Meta,
-  filter: { state?: string; name?: string },
-  onFilter: (f: typeof filter) => void,
-): View {
+export interface BoardFilter {
+  state?: string;
+  name?: string;
+}
+
+/** `onFilter` hears each change of the filters (to keep them for the next visit) and reads the board again. */
+export function boardView(meta: Meta, given: BoardFilter, onFilter: (filter: BoardFilter) => void): View {
+  const filter: BoardFilter = { ...given };
   const state = h('select', { name: 'state' }, ...options(meta.task_states, filter.state, 'Any state'));
   const name = h('input', { type: 'search', name: 'name', value: filter.name ?? '', placeholder: 'name or id' });
-  const changed = (): void => onFilter({ state: state.value || undefined, name: name.value || undefined });
+  const changed = (): void => {
+    filter.state = state.value || undefined;
+    filter.name = name.value || undefined;
+    onFilter(filter);
+  };
   state.addEventListener('change', changed);
   let typing: number | undefined;
   name.addEventListener('input', () => {

@@ -50,7 +50,7 @@ export function sourcesView(): View {
           return {
             key: source.id,
             cells: [
-              [h('strong', {}, source.name ?? source.id), h('br'), h('small', { class: 'muted' }, source.id)],
+              [h('strong', {}, source.name ?? source.id), ' ', h('small', { class: 'muted block' }, source.id)],
               source.ip ?? '–',
               `${source.os_type ?? '–'} ${source.os_version ?? ''}`,
               source.state ?? '–',
