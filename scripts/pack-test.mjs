@@ -97,6 +97,9 @@ try {
     'package/dist/src/cli.js',
     'package/openapi/openapi.json',
     'package/src/index.ts',
+    'package/dist/ui/index.html',
+    'package/dist/ui/assets/app.js',
+    'package/dist/ui/assets/app.css',
   ];
   const missing = required.filter((f) => !files.includes(f));
   if (missing.length > 0) fail(`the tarball lacks ${missing.join(', ')}`);
@@ -272,6 +275,21 @@ try {
     fail(`ShowTask of an unknown task: ${response.status} ${text}`, serverOutput);
   }
   log('ShowTask of an unknown task: 404 SMS.2003');
+
+  step = 'dashboard';
+  // The page and its assets come from the installed package: nothing of them is fetched elsewhere.
+  for (const [path, type] of [
+    ['/_mock/ui/', 'text/html'],
+    ['/_mock/ui/assets/app.js', 'application/javascript'],
+    ['/_mock/ui/assets/app.css', 'text/css'],
+  ]) {
+    const asset = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(10_000) });
+    const size = (await asset.arrayBuffer()).byteLength;
+    if (asset.status !== 200 || !asset.headers.get('content-type')?.startsWith(type) || size === 0) {
+      fail(`the dashboard's ${path}: ${asset.status} ${asset.headers.get('content-type')} ${size} bytes`, serverOutput);
+    }
+  }
+  log('the dashboard is served from the installed package');
 
   step = 'SIGTERM';
   process.kill(-server.pid, 'SIGTERM');
