@@ -53,6 +53,8 @@ function show(meta: Meta, moveFocus: boolean): void {
     },
   );
   current = { view, refresh };
+  // What went wrong on the last view does not follow the reader to the next.
+  (document.getElementById('toast') as HTMLElement).hidden = true;
   fill(main, view.element);
   document.title = `${view.title} · sms-mock`;
   const viewName = location.hash.replace(/^#\/?/, '').split('/')[0] || 'tasks';
