@@ -53,12 +53,12 @@ export function createEventFeed(core: Core, options: EventFeedOptions = {}): Eve
   let catchingUp = false;
   let unlisten: (() => void)[] = [];
 
-  const event = (topics: Iterable<Topic>): string =>
-    frame('change', {
-      topics: [...topics],
-      clock: core.clock.state(),
-      generation: core.writes.generation,
-    } satisfies ChangeEvent);
+  const payload = (topics: Iterable<Topic>): ChangeEvent => ({
+    topics: [...topics],
+    clock: core.clock.state(),
+    generation: core.writes.generation,
+  });
+  const event = (topics: Iterable<Topic>): string => frame('change', payload(topics));
 
   const send = (client: Client, text: string): void => {
     if (client.blocked) return;
@@ -143,10 +143,7 @@ export function createEventFeed(core: Core, options: EventFeedOptions = {}): Eve
         }
       });
       // The first event says where things stand; a reconnecting dashboard reads everything again on it.
-      send(
-        client,
-        `retry: 2000\n${frame('hello', { topics: TOPICS, clock: core.clock.state(), generation: core.writes.generation })}`,
-      );
+      send(client, `retry: 2000\n${frame('hello', payload(TOPICS))}`);
       return true;
     },
 

@@ -54,27 +54,30 @@ const tags = ['dashboard'];
 type Send = typeof import('@fastify/send').default;
 let loadSend: Promise<Send> | undefined;
 
-async function sendAsset(request: FastifyRequest, reply: FastifyReply, path: string): Promise<void> {
+async function sendAsset(request: FastifyRequest, reply: FastifyReply, path: string): Promise<FastifyReply> {
   const root = assetFolder();
   if (root === undefined) {
-    reply
+    return reply
       .code(503)
       .type('text/plain; charset=utf-8')
       .send('The dashboard is not built here: run `npm run build` (npm ci does it), then reload.\n');
-    return;
   }
   loadSend ??= import('@fastify/send').then((module) => module.default);
   const send = await loadSend;
-  const { statusCode, headers, stream } = await send(request.raw, path, {
+  const sent = await send(request.raw, path, {
     root,
     index: false,
     dotfiles: 'deny',
     // The page names its assets without a version: a browser asks again (and gets 304) rather than running stale code.
     cacheControl: false,
   });
-  reply.hijack();
-  reply.raw.writeHead(statusCode, { ...headers, 'cache-control': 'no-cache' });
-  stream.pipe(reply.raw);
+  // A file that is not there (or not to be served: a folder, a dot file) is a path no route serves.
+  if (sent.type === 'error') throw new ApiError('routeNotFound', `${request.method} ${request.url}`);
+  // The reply itself is answered: Fastify then waits for the stream rather than ending the answer empty.
+  return reply
+    .code(sent.statusCode)
+    .headers({ ...sent.headers, 'cache-control': 'no-cache' })
+    .send(sent.stream);
 }
 
 export const dashboard: FastifyPluginAsyncTypebox<DashboardOptions> = async (app, { core, closing, events }) => {
