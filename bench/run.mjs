@@ -2,7 +2,8 @@
 // three routes; prints req/s, p99, the server's CPU time per request and the ratios to the bare server, then checks
 // that every acknowledged progress report is in the database; before the load, times both servers' start-up and
 // startMock()'s; after it, ListTasks over 10,000 tasks with and without 1,000,000 stored progress samples
-// (list-tasks.mjs); then the simulated agent moving 1,000 migrations 24 hours in one clock move (simulation.mjs).
+// (list-tasks.mjs); then the simulated agent moving 1,000 migrations 24 hours in one clock move (simulation.mjs), and
+// the dashboard's reads over a task of 100,000 samples and its event streams under a burst of reports (dashboard.mjs).
 // Loopback only, bounded in time, children always stopped.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { cpuSeconds, isNode, ticksPerSecond } from './cpu.mjs';
+import { formatDashboard, measureDashboard } from './dashboard.mjs';
 import { progressBody, TASK_ID, task, updateBody } from './fixture.mjs';
 import { formatListTasks, measureListTasks } from './list-tasks.mjs';
 import { measureLargeReset, measureReset } from './reset.mjs';
@@ -273,13 +275,14 @@ function printLoad({ rows, durability, reset }) {
 }
 
 async function main() {
-  const others = ['startup', 'list', 'simulation'];
+  const others = ['startup', 'list', 'simulation', 'dashboard'];
   if (only !== undefined && !others.includes(only) && !ENDPOINTS.some((e) => e.key === only)) {
-    throw new Error(`BENCH_ONLY must be get, update, progress, list, simulation or startup, not ${only}`);
+    throw new Error(`BENCH_ONLY must be get, update, progress, list, simulation, dashboard or startup, not ${only}`);
   }
   const withStartup = only === undefined || only === 'startup';
   const withList = only === undefined || only === 'list';
   const withSimulation = only === undefined || only === 'simulation';
+  const withDashboard = only === undefined || only === 'dashboard';
   const endpoints = ENDPOINTS.filter((e) => only === undefined || e.key === only);
 
   // A start-up spawn gives up after 15 s, a startMock child after 30 s: the limit holds even if each one did.
@@ -289,7 +292,9 @@ async function main() {
   const listLimitS = withList ? 120 + runs * 2 * (duration + warmup + 4) : 0;
   // The simulation: creating and starting its tasks over HTTP, then the one clock move.
   const simulationLimitS = withSimulation ? 400 : 0;
-  const limitMs = (startupLimitS + loadLimitS + listLimitS + simulationLimitS + 30) * 1000;
+  // The dashboard: 1,001 tasks over HTTP, twelve simulated days of one, then its reads and two bursts.
+  const dashboardLimitS = withDashboard ? 300 : 0;
+  const limitMs = (startupLimitS + loadLimitS + listLimitS + simulationLimitS + dashboardLimitS + 30) * 1000;
   const guard = setTimeout(() => {
     console.error(`bench: over its time limit of ${limitMs / 1000} s, stopping`);
     process.exit(1);
@@ -309,6 +314,7 @@ async function main() {
     const simulation = withSimulation
       ? [await measureSimulation({ profile: 'lan' }), await measureSimulation({ profile: 'wan' })]
       : undefined;
+    const dashboard = withDashboard ? await measureDashboard() : undefined;
     failed = (loaded?.failed ?? false) || (list?.failed ?? false);
 
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}`;
@@ -322,8 +328,12 @@ async function main() {
       if (loaded || list) console.log('');
       for (const result of simulation) for (const line of formatSimulation(result)) console.log(line);
     }
-    if (startup) {
+    if (dashboard) {
       if (loaded || list || simulation) console.log('');
+      for (const line of formatDashboard(dashboard)) console.log(line);
+    }
+    if (startup) {
+      if (loaded || list || simulation || dashboard) console.log('');
       for (const line of formatStartup(startup)) console.log(line);
     }
 
@@ -342,6 +352,7 @@ async function main() {
       reset: loaded?.reset,
       listTasks: list,
       simulation,
+      dashboard,
       startup,
     };
     writeFileSync(join(here, 'results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -1,5 +1,8 @@
 // The shapes the dashboard's read routes answer in, shared by the server (read-models.ts, checked against the route
-// schemas in schemas.ts) and the page (ui/): plain types, no imports, so the page's build takes nothing else along.
+// schemas in schemas.ts) and the page (ui/): types only, so the page's build takes nothing else along.
+import type { ClockState } from '../control/schemas.js';
+
+export type { ClockState };
 
 /** A time-of-day speed-limit rule of a task (UTC "H:MM"), Mbit/s. */
 export interface SpeedLimitRule {
@@ -100,14 +103,6 @@ export interface SourceRow {
   last_visit_time: number | null;
   checks: { name: string | null; result: string | null; error_code: string | null }[];
   current_task: { id: string | null; name: string | null; state: string | null } | null;
-}
-
-/** What GET /_mock/clock answers. */
-export interface ClockState {
-  now: string;
-  epoch_ms: number;
-  frozen: boolean;
-  rate: number;
 }
 
 /** The event stream's `hello` and `change` events. */

@@ -1,6 +1,7 @@
 // A migration scene built over HTTP against a listening sms-mock, as an agent and a client would: source servers
 // registered, tasks created and started, some under profiles of their own. The dashboard's browser tests drive it.
 // Plain data and fetch: it runs inside vitest and in a script alike.
+import { linuxRegistration } from '../helpers/registrations.js';
 
 const TOKEN = { 'x-auth-token': 'dashboard-test' };
 
@@ -33,7 +34,11 @@ export async function buildScene(base: string, tasks: readonly SceneTask[]): Pro
   for (const task of tasks) {
     n++;
     const used = task.usedBytes ?? 10_737_418_240;
-    const registration = linuxRegistration(task.name, n, used);
+    const ip = `192.168.0.${n}`;
+    const registration = linuxRegistration({ name: task.name, ip, hostname: `${task.name}.local` });
+    const [disk] = registration.disks as { size: number; used_size: number; physical_volumes: object[] }[];
+    Object.assign(disk as object, { size: 4 * used, used_size: used, physical_volumes: [] });
+    registration.networks = [{ name: 'eth0', ip, mac: `fa:16:3e:00:00:${n.toString(16).padStart(2, '0')}` }];
     const { id: sourceId } = await call<{ id: string }>(base, 'POST', '/v3/sources', registration);
     const { id } = await call<{ id: string }>(base, 'POST', '/v3/tasks', {
       name: task.name,
@@ -54,59 +59,4 @@ export async function buildScene(base: string, tasks: readonly SceneTask[]): Pro
     ids.set(task.name, id);
   }
   return ids;
-}
-
-/** A Linux agent's registration that passes every check, with `used` bytes on its one disk. */
-function linuxRegistration(name: string, n: number, used: number): Record<string, unknown> {
-  const ip = `192.168.0.${n}`;
-  return {
-    ip,
-    name,
-    hostname: `${name}.local`,
-    os_type: 'LINUX',
-    os_version: 'CENTOS_7_9_64BIT',
-    firmware: 'BIOS',
-    cpu_quantity: 2,
-    memory: 4018196480,
-    agent_version: '25.2.0',
-    kernel_version: '3.10.0-1160',
-    boot_loader: 'GRUB',
-    has_rsync: true,
-    paravirtualization: false,
-    raw_devices: '',
-    has_tc: true,
-    disks: [
-      {
-        name: '/dev/vda',
-        partition_style: 'MBR',
-        device_use: 'BOOT',
-        size: 4 * used,
-        used_size: used,
-        physical_volumes: [
-          {
-            name: '/dev/vda1',
-            device_use: 'OS',
-            file_system: 'ext4',
-            mount_point: '/',
-            index: 0,
-            size: 4 * used - 1048576,
-            used_size: used,
-            uuid: `1b4e28ba-2fa1-11d2-883f-0016d3cc${n.toString(16).padStart(4, '0')}`,
-          },
-        ],
-      },
-    ],
-    volume_groups: [],
-    btrfs_list: [],
-    networks: [
-      {
-        name: 'eth0',
-        ip,
-        netmask: '255.255.255.0',
-        gateway: '192.168.0.1',
-        mtu: 1500,
-        mac: `fa:16:3e:00:00:${n.toString(16).padStart(2, '0')}`,
-      },
-    ],
-  };
 }

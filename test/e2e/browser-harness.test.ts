@@ -7,22 +7,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type BrowserName,
-  browserPaths,
-  findBrowsers,
-  type LaunchedBrowser,
-  launchBrowser,
-  WINDOW,
-} from '../helpers/browser.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachBrowser, type LaunchedBrowser, launchBrowser, WINDOW } from '../helpers/browser.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCREENSHOTS = join(root, 'test-results', 'screenshots');
 const TIMEOUT_MS = 60_000;
 /** How long the page may take to show what a step changed. */
 const WAIT_MS = 10_000;
-const REQUIRED = process.env.SMS_MOCK_REQUIRE_BROWSER === '1';
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -73,84 +65,71 @@ function pngSize(png: Buffer): { width: number; height: number } {
   return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }
 
-const found = findBrowsers();
+describeEachBrowser('browser harness', (browser) => {
+  const name = browser.name;
+  let server: Server | undefined;
+  let url = '';
+  let launched: LaunchedBrowser | undefined;
 
-for (const name of ['chromium', 'firefox'] as const satisfies readonly BrowserName[]) {
-  const browser = found.find((candidate) => candidate.name === name);
-  const missing = browser ? undefined : `no ${name} at ${browserPaths(name).join(' or ')}`;
+  beforeAll(async () => {
+    ({ server, url } = await pageServer());
+    launched = await launchBrowser(browser);
+    await launched.page.goto(url, { waitUntil: 'load', timeout: WAIT_MS });
+  }, TIMEOUT_MS);
 
-  if (missing && REQUIRED) {
-    it(`${name}: installed, as SMS_MOCK_REQUIRE_BROWSER=1 requires`, () => {
-      throw new Error(`${missing}: .ci/run installs it from Debian's packages; see its output`);
-    });
-    continue;
-  }
+  afterAll(async () => {
+    try {
+      await launched?.close();
+    } finally {
+      server?.closeAllConnections();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    }
+  }, TIMEOUT_MS);
 
-  describe.skipIf(browser === undefined)(`browser harness in ${name}${missing ? ` (skipped: ${missing})` : ''}`, () => {
-    let server: Server | undefined;
-    let url = '';
-    let launched: LaunchedBrowser | undefined;
+  it(
+    'Enter on the focused button changes the page',
+    async () => {
+      const page = (launched as LaunchedBrowser).page;
+      expect(await page.$eval('#status', (element) => element.textContent)).toBe('waiting');
+      await page.focus('#go');
+      // Focused in a document that has focus: Firefox ignores Enter on a button otherwise.
+      expect(
+        await page.$eval('#go', (button) => ({
+          active: button.ownerDocument.activeElement === button,
+          focused: button.ownerDocument.hasFocus(),
+        })),
+      ).toEqual({ active: true, focused: true });
+      await page.keyboard.press('Enter');
+      await expect
+        .poll(() => page.$eval('#status', (element) => element.textContent), { timeout: WAIT_MS })
+        .toBe('clicked');
+    },
+    TIMEOUT_MS,
+  );
 
-    beforeAll(async () => {
-      ({ server, url } = await pageServer());
-      launched = await launchBrowser(browser ?? name);
-      await launched.page.goto(url, { waitUntil: 'load', timeout: WAIT_MS });
-    }, TIMEOUT_MS);
+  it(
+    'the Server-Sent Event reaches the page',
+    async () => {
+      const page = (launched as LaunchedBrowser).page;
+      await expect
+        .poll(() => page.$eval('#events', (element) => element.textContent), { timeout: WAIT_MS })
+        .toBe('event: hello');
+    },
+    TIMEOUT_MS,
+  );
 
-    afterAll(async () => {
-      try {
-        await launched?.close();
-      } finally {
-        server?.closeAllConnections();
-        await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-      }
-    }, TIMEOUT_MS);
-
-    it(
-      'Enter on the focused button changes the page',
-      async () => {
-        const page = (launched as LaunchedBrowser).page;
-        expect(await page.$eval('#status', (element) => element.textContent)).toBe('waiting');
-        await page.focus('#go');
-        // Focused in a document that has focus: Firefox ignores Enter on a button otherwise.
-        expect(
-          await page.$eval('#go', (button) => ({
-            active: button.ownerDocument.activeElement === button,
-            focused: button.ownerDocument.hasFocus(),
-          })),
-        ).toEqual({ active: true, focused: true });
-        await page.keyboard.press('Enter');
-        await expect
-          .poll(() => page.$eval('#status', (element) => element.textContent), { timeout: WAIT_MS })
-          .toBe('clicked');
-      },
-      TIMEOUT_MS,
-    );
-
-    it(
-      'the Server-Sent Event reaches the page',
-      async () => {
-        const page = (launched as LaunchedBrowser).page;
-        await expect
-          .poll(() => page.$eval('#events', (element) => element.textContent), { timeout: WAIT_MS })
-          .toBe('event: hello');
-      },
-      TIMEOUT_MS,
-    );
-
-    it(
-      `takes a ${WINDOW.width}x${WINDOW.height} screenshot`,
-      async () => {
-        const page = (launched as LaunchedBrowser).page;
-        mkdirSync(SCREENSHOTS, { recursive: true });
-        const path = join(SCREENSHOTS, `harness-${name}.png`);
-        rmSync(path, { force: true });
-        await page.screenshot({ path, type: 'png' });
-        const png = readFileSync(path);
-        expect(png.length).toBeGreaterThan(0);
-        expect(pngSize(png)).toEqual({ width: WINDOW.width, height: WINDOW.height });
-      },
-      TIMEOUT_MS,
-    );
-  });
-}
+  it(
+    `takes a ${WINDOW.width}x${WINDOW.height} screenshot`,
+    async () => {
+      const page = (launched as LaunchedBrowser).page;
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      const path = join(SCREENSHOTS, `harness-${name}.png`);
+      rmSync(path, { force: true });
+      await page.screenshot({ path, type: 'png' });
+      const png = readFileSync(path);
+      expect(png.length).toBeGreaterThan(0);
+      expect(pngSize(png)).toEqual({ width: WINDOW.width, height: WINDOW.height });
+    },
+    TIMEOUT_MS,
+  );
+});

@@ -12,6 +12,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type LaunchOptions, type Page } from 'puppeteer-core';
+import { describe, it } from 'vitest';
 
 export type BrowserName = 'chromium' | 'firefox';
 
@@ -303,4 +304,28 @@ function closer(browser: Browser, dir: string): () => Promise<void> {
     })();
     return closing;
   };
+}
+
+/**
+ * One `describe` per browser, named `${title} in chromium` and so on, given the browser found. A browser that is not
+ * installed is skipped, the suite's name saying where it was looked for; with SMS_MOCK_REQUIRE_BROWSER=1 (as .ci/run
+ * sets it) it is one failing test instead.
+ */
+export function describeEachBrowser(title: string, body: (browser: FoundBrowser) => void): void {
+  const found = findBrowsers();
+  for (const name of ['chromium', 'firefox'] as const satisfies readonly BrowserName[]) {
+    const browser = found.find((candidate) => candidate.name === name);
+    if (browser) {
+      describe(`${title} in ${name}`, () => body(browser));
+      continue;
+    }
+    const missing = `no ${name} at ${browserPaths(name).join(' or ')}`;
+    if (process.env.SMS_MOCK_REQUIRE_BROWSER === '1') {
+      it(`${title}: ${name} installed, as SMS_MOCK_REQUIRE_BROWSER=1 requires`, () => {
+        throw new Error(`${missing}: .ci/run installs it from Debian's packages; see its output`);
+      });
+    } else {
+      describe.skip(`${title} in ${name} (skipped: ${missing})`, () => body({ name, executablePath: '' }));
+    }
+  }
 }

@@ -1,6 +1,9 @@
 // Every read and every control of the page goes through here: the dashboard's read routes and the mock's documented
 // /_mock API, with the same URLs a script would use. A refused request throws the vendor-shaped error it got.
+import type { FaultRule, JournalEntry } from '../../control/schemas.js';
 import type { Board, ClockState, Meta, Series, SourceRow, TaskView } from '../model.js';
+
+export type { FaultRule, JournalEntry };
 
 export class RequestFailed extends Error {
   constructor(
@@ -44,39 +47,6 @@ function query(parameters: Record<string, string | number | undefined>): string 
 }
 
 const id = encodeURIComponent;
-
-export interface JournalEntry {
-  seq: number;
-  time: string;
-  method: string;
-  path: string;
-  query: string | null;
-  operation: string | null;
-  resource_id: string | null;
-  task_id: string | null;
-  status: number | null;
-  request_id: string;
-  duration_ms: number;
-  headers: Record<string, string | string[]>;
-  body: unknown;
-  body_truncated: boolean;
-  fault: { rule: string; effect: string } | null;
-}
-
-export interface FaultRule {
-  id: string;
-  operation?: string;
-  method?: string;
-  path?: string;
-  resource_id?: string;
-  task_id?: string;
-  first?: number;
-  every_nth?: number;
-  probability?: number;
-  effect: { type: string; preset?: string; status?: number; latency_ms?: number; latency_max_ms?: number };
-  matched: number;
-  fired: number;
-}
 
 export interface SimulationStatus {
   task_id: string;
