@@ -13,6 +13,8 @@ export type { Board, BoardRow, Series, SourceRow, SubtaskStatus, TaskView } from
 
 /** Rows the board answers at most: the filters narrow what is beyond. */
 export const BOARD_LIMIT = 500;
+/** Series answers kept (the last asked for); each stays while its task's samples and limits do. */
+const SERIES_CACHE = 32;
 /** Points a series has unless asked otherwise, and at most. */
 export const SERIES_POINTS = 1200;
 export const MAX_SERIES_POINTS = 5000;
@@ -59,6 +61,13 @@ const BOARD_FROM = `FROM tasks t LEFT JOIN sources s ON s.id = t.source_server_i
   LEFT JOIN simulations sim ON sim.task_id = t.id`;
 const BOARD_WHERE = `WHERE (:state IS NULL OR t.state = :state)
   AND (:name IS NULL OR instr(lower(COALESCE(t.name, '')), lower(:name)) > 0 OR instr(lower(t.id), lower(:name)) > 0)`;
+
+interface SampleEnds {
+  first_seq: bigint | null;
+  first_at: bigint | null;
+  last_seq: bigint | null;
+  last_at: bigint | null;
+}
 
 interface BoardRecord {
   id: string;
@@ -197,6 +206,77 @@ export function createReadModels(core: Core): ReadModels {
   const selectExists = db.prepare('SELECT 1 FROM tasks WHERE id = ?').pluck();
   const SOURCES_SHOWN = 1000;
 
+  const selectEnds = db
+    .prepare(
+      `SELECT (SELECT seq FROM progress_samples WHERE task_id = :id ORDER BY seq LIMIT 1) AS first_seq,
+         (SELECT received_at FROM progress_samples WHERE task_id = :id ORDER BY seq LIMIT 1) AS first_at,
+         (SELECT seq FROM progress_samples WHERE task_id = :id ORDER BY seq DESC LIMIT 1) AS last_seq,
+         (SELECT received_at FROM progress_samples WHERE task_id = :id ORDER BY seq DESC LIMIT 1) AS last_at`,
+    )
+    .safeIntegers(true);
+  const selectLimit = db.prepare('SELECT speed_limit FROM tasks WHERE id = ?').pluck().safeIntegers(true);
+  const seriesCache = new Map<string, { stamp: string; series: Series }>();
+  const limitStamp = (id: string): string => `${selectLimit.get(id)}:${JSON.stringify(simulations.limits(id))}`;
+
+  const readSeries = (id: string, { from, to, points = SERIES_POINTS }: SeriesQuery, ends?: SampleEnds): Series => {
+    const bounds = { id, from: from ?? Number.MIN_SAFE_INTEGER, to: to ?? Number.MAX_SAFE_INTEGER };
+    let samples: number;
+    let first: number | null;
+    let last: number | null;
+    if (from === undefined && to === undefined) {
+      // The whole migration: its ends by key; seq counts a task's samples from 1 with no gap.
+      samples = ends?.last_seq == null || ends.first_seq == null ? 0 : Number(ends.last_seq - ends.first_seq) + 1;
+      first = num(ends?.first_at);
+      last = num(ends?.last_at);
+    } else {
+      const range = selectRange.get(bounds) as { n: bigint; first_at: bigint | null; last_at: bigint | null };
+      samples = Number(range.n);
+      first = num(range.first_at);
+      last = num(range.last_at);
+    }
+    const series: Series = {
+      task_id: id,
+      from: from ?? first,
+      to: to ?? last,
+      bucket_ms: 0,
+      samples,
+      t: [],
+      replicated: [],
+      total: [],
+      speed: [],
+      speed_max: [],
+      limit: [],
+      cpu: [],
+      agent_cpu: [],
+      mem: [],
+      agent_mem: [],
+      disk: [],
+      agent_disk: [],
+    };
+    if (samples === 0 || first === null || last === null) return series;
+    let rows: Record<string, number | null>[];
+    if (samples <= points) {
+      rows = selectRaw.all(bounds) as Record<string, number | null>[];
+    } else {
+      const start = from ?? first;
+      const span = Math.max(1, (to ?? last) - start + 1);
+      series.bucket_ms = Math.max(1, Math.ceil(span / points));
+      rows = selectBucketed.all({ ...bounds, from: start, bucket: series.bucket_ms }) as Record<
+        string,
+        number | null
+      >[];
+    }
+    const taskLimit = num(selectLimit.get(id));
+    const rules = simulations.limits(id);
+    for (const row of rows) {
+      const t = row.t as number;
+      series.t.push(t);
+      for (const column of SERIES_COLUMNS) series[column].push(row[column] ?? null);
+      series.limit.push(limitOver(taskLimit, rules, t, t));
+    }
+    return series;
+  };
+
   return {
     board({ state, name, limit = BOARD_LIMIT }) {
       const params = { state: state ?? null, name: name === undefined || name === '' ? null : name };
@@ -254,58 +334,19 @@ export function createReadModels(core: Core): ReadModels {
       };
     },
 
-    series(id, { from, to, points = SERIES_POINTS }) {
+    series(id, query) {
       if (selectExists.get(id) === undefined) return undefined;
-      const bounds = {
-        id,
-        from: from ?? Number.MIN_SAFE_INTEGER,
-        to: to ?? Number.MAX_SAFE_INTEGER,
-      };
-      const range = selectRange.get(bounds) as { n: bigint; first_at: bigint | null; last_at: bigint | null };
-      const samples = Number(range.n);
-      const first = num(range.first_at);
-      const last = num(range.last_at);
-      const series: Series = {
-        task_id: id,
-        from: from ?? first,
-        to: to ?? last,
-        bucket_ms: 0,
-        samples,
-        t: [],
-        replicated: [],
-        total: [],
-        speed: [],
-        speed_max: [],
-        limit: [],
-        cpu: [],
-        agent_cpu: [],
-        mem: [],
-        agent_mem: [],
-        disk: [],
-        agent_disk: [],
-      };
-      if (samples === 0 || first === null || last === null) return series;
-      let rows: Record<string, number | null>[];
-      if (samples <= points) {
-        rows = selectRaw.all(bounds) as Record<string, number | null>[];
-      } else {
-        const start = from ?? first;
-        const span = Math.max(1, (to ?? last) - start + 1);
-        series.bucket_ms = Math.max(1, Math.ceil(span / points));
-        rows = selectBucketed.all({ ...bounds, from: start, bucket: series.bucket_ms }) as Record<
-          string,
-          number | null
-        >[];
-      }
-      const task = selectOne.get({ id }) as BoardRecord;
-      const taskLimit = num(task.speed_limit);
-      const rules = simulations.limits(id);
-      for (const row of rows) {
-        const t = row.t as number;
-        series.t.push(t);
-        for (const column of SERIES_COLUMNS) series[column].push(row[column] ?? null);
-        series.limit.push(limitOver(taskLimit, rules, t, t));
-      }
+      // A view reads its task's series again on every change of the store, most of them other tasks' reports: the
+      // answer is kept while the task's samples and limits stay as they were, which two key lookups tell.
+      const ends = selectEnds.get({ id }) as SampleEnds | undefined;
+      const stamp = `${ends?.first_seq}:${ends?.first_at}:${ends?.last_seq}:${ends?.last_at}:${limitStamp(id)}`;
+      const key = `${id}\u0000${query.from}\u0000${query.to}\u0000${query.points}`;
+      const kept = seriesCache.get(key);
+      if (kept !== undefined && kept.stamp === stamp) return kept.series;
+      const series = readSeries(id, query, ends);
+      seriesCache.delete(key);
+      seriesCache.set(key, { stamp, series });
+      if (seriesCache.size > SERIES_CACHE) seriesCache.delete(seriesCache.keys().next().value as string);
       return series;
     },
 

@@ -144,7 +144,10 @@ export function sample(cursor: Cursor, context: SampleContext): Sample {
     const moved = bytes - cursor.bytes;
     speed = seconds > 0 ? cents((moved * 8) / 1_000_000 / seconds) : 0;
     next = { ...cursor, bytes };
-    const pace = Math.max(1, profile.throughput_mbps) * BYTES_PER_MBIT;
+    // The rest goes at the link's pace, or at the limit in force when that is lower.
+    const limited =
+      context.limitMbps === null ? profile.throughput_mbps : Math.min(profile.throughput_mbps, context.limitMbps);
+    const pace = Math.max(0.1, limited) * BYTES_PER_MBIT;
     remainSeconds = Math.ceil((total - bytes) / pace);
   } else {
     const duration = subtaskDurationMs(cursor.name, profile);

@@ -290,6 +290,18 @@ describe('the simulated agent', () => {
     for (const sample of before) expect(sample.migrate_speed).toBeLessThanOrEqual(30);
     for (const sample of after) expect(sample.migrate_speed).toBeLessThanOrEqual(100);
     expect(Math.max(...after.map((s) => s.migrate_speed ?? 0))).toBeGreaterThan(90);
+    // The time left is worked out at the limit in force, not at the link's pace: what is left to copy at 30 (then
+    // 100) Mbit/s, plus the two subtasks after the copy.
+    const later = data.at(-1)?.remain_time ?? 0;
+    for (const [samples, limit] of [
+      [before, 30],
+      [after, 100],
+    ] as const) {
+      for (const sample of samples) {
+        const copyLeft = Math.ceil((sample.totalsize - sample.replicatesize) / (limit * 125_000));
+        expect(sample.remain_time, `${sample.progress} %`).toBe(copyLeft + later);
+      }
+    }
     // The bytes moved agree with the speed shown: never more than the limit allows in 10 s.
     for (let i = 1; i < data.length; i++) {
       const moved = (data[i]?.replicatesize ?? 0) - (data[i - 1]?.replicatesize ?? 0);

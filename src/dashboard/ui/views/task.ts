@@ -164,11 +164,31 @@ export function taskView(meta: Meta, taskId: string, live: Live): View {
     ),
   );
 
+  // The charts read the series when they first show, on a drag, and then as the store changes, but no sooner than a
+  // second, or four times as long as the last read took, after the last: a long migration's series costs the server
+  // a scan of its samples, and a view left open must not keep it busy.
+  let lastSeriesAt = Number.NEGATIVE_INFINITY;
+  let lastSeriesMs = 0;
+  let seriesTimer: number | undefined;
   const refreshSeries = async (): Promise<void> => {
+    window.clearTimeout(seriesTimer);
+    seriesTimer = undefined;
+    const started = performance.now();
+    lastSeriesAt = started;
     const series = await api.series(taskId, range ?? {});
+    lastSeriesMs = performance.now() - started;
     charts.update(series);
     whole.hidden = range === undefined;
     rangeNote.textContent = range === undefined ? '' : `${time(range.from)} to ${time(range.to)} `;
+  };
+  const seriesSoon = (): Promise<void> => {
+    const wait = lastSeriesAt + Math.max(1000, 4 * lastSeriesMs) - performance.now();
+    if (wait <= 0) return refreshSeries();
+    seriesTimer ??= window.setTimeout(() => {
+      seriesTimer = undefined;
+      refreshSeries().catch((error: unknown) => toast(error instanceof RequestFailed ? error.message : String(error)));
+    }, wait);
+    return Promise.resolve();
   };
 
   return {
@@ -187,9 +207,10 @@ export function taskView(meta: Meta, taskId: string, live: Live): View {
         if (document.activeElement !== profile) profile.value = simulation.profile.profile;
         simulationNote.textContent = `Simulated agent: ${simulation.status}, profile ${simulation.profile.profile}${simulation.own_profile ? " (the task's own)" : ' (the default)'}, ${simulation.samples} samples written${simulation.error ? `; stopped: ${simulation.error}` : ''}.`;
       }
-      await refreshSeries();
+      await seriesSoon();
     },
     dispose() {
+      window.clearTimeout(seriesTimer);
       charts.dispose();
     },
   };
