@@ -50,6 +50,27 @@ type LazyValidator = ((data: unknown, context?: object) => boolean) & {
 };
 
 /**
+ * Ajv's coercion turns a numeral past the doubles' range (`?limit=1e400`) into Infinity, which its integer check and
+ * its bounds then let through: a query, path or header value coerced to a number that is not finite is refused as
+ * not being one.
+ */
+function nonFiniteField(data: unknown): ErrorObject | undefined {
+  if (data === null || typeof data !== 'object') return undefined;
+  for (const [name, value] of Object.entries(data)) {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      return {
+        keyword: 'type',
+        instancePath: `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        schemaPath: '#/type',
+        params: { type: 'a finite number' },
+        message: 'must be a finite number',
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
  * One Ajv per kind, made when a schema without precompiled code first needs it: an instance compiles its own copy of
  * the meta-schema, which costs more than most schemas.
  */
@@ -64,6 +85,13 @@ function lazyValidator(kind: Exclude<CompiledKind, 'serializer'>, schema: object
     const compiled = validator();
     const valid = compiled(data, context as Parameters<ValidateFunction>[1]);
     validate.errors = compiled.errors;
+    if (valid && kind === 'other') {
+      const overflow = nonFiniteField(data);
+      if (overflow !== undefined) {
+        validate.errors = [overflow];
+        return false;
+      }
+    }
     return valid;
   };
   validate.errors = null;
