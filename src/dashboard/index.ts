@@ -23,6 +23,7 @@ import {
   BoardQuery,
   BoardResponse,
   MetaResponse,
+  NoQuery,
   SeriesQuery,
   SeriesResponse,
   SourcesResponse,
@@ -102,9 +103,10 @@ export const dashboard: FastifyPluginAsyncTypebox<DashboardOptions> = async (app
     {
       schema: {
         operationId: 'DashboardMeta',
+        querystring: NoQuery,
         summary: 'What the dashboard offers in its menus: operations, states, actions, presets',
         tags,
-        response: { 200: MetaResponse },
+        response: { 200: MetaResponse, 400: ErrorResponse },
       },
     },
     () => ({
@@ -179,9 +181,10 @@ export const dashboard: FastifyPluginAsyncTypebox<DashboardOptions> = async (app
     {
       schema: {
         operationId: 'DashboardSources',
+        querystring: NoQuery,
         summary: 'Source servers with their checks, connection and current task',
         tags,
-        response: { 200: SourcesResponse },
+        response: { 200: SourcesResponse, 400: ErrorResponse },
       },
     },
     () => read().sources(),
@@ -192,9 +195,10 @@ export const dashboard: FastifyPluginAsyncTypebox<DashboardOptions> = async (app
     {
       schema: {
         operationId: 'DashboardEvents',
+        querystring: NoQuery,
         summary: 'Server-Sent Events: `change` names what changed (store, journal, faults, clock), at most 4 a second',
         tags,
-        response: { 429: ErrorResponse },
+        response: { 400: ErrorResponse, 429: ErrorResponse },
       },
     },
     (_request, reply) => {

@@ -1,7 +1,9 @@
 // Schemas of the dashboard's read routes under /_mock/ui/api: the shapes read-models.ts answers in, checked by the
 // compiler against its interfaces (the `satisfies` lines below) and documented in the OpenAPI document.
 import { type Static, Type } from '@sinclair/typebox';
+import { CLOCK_MAX } from '../lib/clock.js';
 import { Nullable, StringEnum } from '../schemas/types.js';
+import { TASK_STATES } from '../sms/tasks/state-machine.js';
 import type { Board, BoardRow, Meta, Series, SourceRow, TaskView } from './model.js';
 
 const Ms = (description: string) =>
@@ -9,9 +11,12 @@ const Ms = (description: string) =>
 const Text = (description?: string) => Nullable(Type.String(description ? { description } : {}));
 const Figure = (description?: string) => Nullable(Type.Number(description ? { description } : {}));
 
+/** The routes that take no query say so when given one, as the others refuse what they do not know. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
+
 export const BoardQuery = Type.Object(
   {
-    state: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only tasks in this state.' })),
+    state: Type.Optional(StringEnum(TASK_STATES, { description: 'Only tasks in this state.' })),
     name: Type.Optional(Type.String({ maxLength: 255, description: "Part of the task's name or id, any case." })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'Rows at most (default 500).' })),
   },
@@ -82,8 +87,12 @@ export const TaskParams = Type.Object({ task_id: Type.String({ minLength: 1, max
 
 export const SeriesQuery = Type.Object(
   {
-    from: Type.Optional(Type.Integer({ minimum: 0, description: 'Only samples at or after (ms, mock clock).' })),
-    to: Type.Optional(Type.Integer({ minimum: 0, description: 'Only samples at or before (ms, mock clock).' })),
+    from: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: CLOCK_MAX, description: 'Only samples at or after (ms, mock clock).' }),
+    ),
+    to: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: CLOCK_MAX, description: 'Only samples at or before (ms, mock clock).' }),
+    ),
     points: Type.Optional(
       Type.Integer({ minimum: 10, maximum: 5000, description: 'Points at most; more samples are bucketed (1200).' }),
     ),

@@ -129,6 +129,7 @@ describe('GET /_mock/ui/api/board', () => {
       ['limit=0', 'limit'],
       ['limit=501', 'limit'],
       ['colour=red', 'colour'],
+      ['state=NOPE', 'state'],
     ]) {
       const response = await t.app.inject({ method: 'GET', url: `/_mock/ui/api/board?${query}` });
       expect(response.statusCode).toBe(400);
@@ -301,8 +302,14 @@ describe('GET /_mock/ui/api/tasks/{id}/series', () => {
     ]);
     const missing = await t.app.inject({ method: 'GET', url: '/_mock/ui/api/tasks/nope/series' });
     expect(missing.statusCode).toBe(404);
-    const few = await t.app.inject({ method: 'GET', url: '/_mock/ui/api/tasks/task-running/series?points=9' });
-    expect(few.statusCode).toBe(400);
+    for (const query of ['points=9', 'from=1e400', 'from=99999999999999999999', 'to=253402300800000', 'colour=red']) {
+      const refused = await t.app.inject({ method: 'GET', url: `/_mock/ui/api/tasks/task-running/series?${query}` });
+      expect(refused.statusCode, query).toBe(400);
+    }
+    for (const url of ['/_mock/ui/api/sources?x=1', '/_mock/ui/api/meta?x=1', '/_mock/ui/api/events?x=1']) {
+      const refused = await t.app.inject({ method: 'GET', url });
+      expect([refused.statusCode, json<{ error_code: string }>(refused).error_code], url).toEqual([400, 'SMS.2001']);
+    }
   });
 });
 

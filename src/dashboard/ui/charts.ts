@@ -23,6 +23,21 @@ interface ChartSpec {
   readonly lines: readonly Line[];
   /** The scale starts at 0 (bytes, speeds); else it fits the data. */
   readonly fromZero: boolean;
+  /** A tick's label, given the step between ticks (so 0.25 and 0.75 stay apart). */
+  readonly tick: (value: number, step: number) => string;
+  /** The steps ticks may be apart (uPlot's incrs); its decimal ones when omitted. */
+  readonly steps?: readonly number[];
+}
+
+/** Binary sizes tick at powers of two: 64 GiB, 128 GiB, not 46.6 GiB. */
+const BYTE_STEPS = Array.from({ length: 63 }, (_, power) => 2 ** power);
+
+/** A figure with as many decimals as the step between ticks needs, and its unit. */
+function decimal(unit: string): (value: number, step: number) => string {
+  return (value, step) => {
+    const digits = step >= 1 || step <= 0 ? 0 : Math.min(3, Math.ceil(-Math.log10(step) - 1e-9));
+    return `${value.toFixed(digits)}${unit}`;
+  };
 }
 
 function plain(value: number): string {
@@ -53,6 +68,8 @@ const SPECS: readonly ChartSpec[] = [
     title: 'Data copied',
     unit: (value) => bytes(value),
     fromZero: true,
+    tick: (value) => bytes(value),
+    steps: BYTE_STEPS,
     lines: [
       { label: 'Replicated', column: 'replicated', stroke: '#1d4ed8', fill: 'rgba(29, 78, 216, 0.12)' },
       { label: 'Total', column: 'total', stroke: '#6b7280', dash: [6, 4] },
@@ -63,10 +80,12 @@ const SPECS: readonly ChartSpec[] = [
     title: 'Migration speed',
     unit: (value) => speed(value),
     fromZero: true,
+    tick: decimal('\u00a0Mbit/s'),
     lines: [
       { label: 'Speed', column: 'speed', stroke: '#047857' },
       { label: 'Peak', column: 'speed_max', stroke: '#86efac' },
-      { label: 'Limit in force', column: 'limit', stroke: '#b91c1c', dash: [8, 4], stepped: true },
+      // Limits are not kept as they change: the line is today's task limit and time-of-day rules over the whole range.
+      { label: 'Limit (as set now)', column: 'limit', stroke: '#b91c1c', dash: [8, 4], stepped: true },
     ],
   },
   {
@@ -74,6 +93,7 @@ const SPECS: readonly ChartSpec[] = [
     title: 'CPU',
     unit: (value) => percent(value),
     fromZero: true,
+    tick: decimal('\u00a0%'),
     lines: [
       { label: 'Host CPU', column: 'cpu', stroke: '#7c3aed' },
       { label: 'Agent CPU', column: 'agent_cpu', stroke: '#a78bfa', dash: [4, 3] },
@@ -86,6 +106,7 @@ const SPECS: readonly ChartSpec[] = [
     title: 'Memory (as reported)',
     unit: plain,
     fromZero: true,
+    tick: decimal(''),
     lines: [
       { label: 'Host memory', column: 'mem', stroke: '#c2410c' },
       { label: 'Agent memory', column: 'agent_mem', stroke: '#fb923c', dash: [4, 3] },
@@ -96,12 +117,40 @@ const SPECS: readonly ChartSpec[] = [
     title: 'Disk I/O (as reported)',
     unit: plain,
     fromZero: true,
+    tick: decimal(''),
     lines: [
       { label: 'Host disk', column: 'disk', stroke: '#0e7490' },
       { label: 'Agent disk', column: 'agent_disk', stroke: '#67e8f9', dash: [4, 3] },
     ],
   },
 ];
+
+/**
+ * The points with a break (a null) wherever the samples stop for a while (a stopped or failed task, an agent gone
+ * quiet): several times the usual spacing, or the bucket width. Lines do not bridge what was not measured.
+ */
+function withGaps(series: Series, columns: (number | null)[][]): { t: number[]; columns: (number | null)[][] } {
+  const t = series.t;
+  if (t.length < 3) return { t, columns };
+  const steps = t.slice(1).map((at, index) => at - (t[index] as number));
+  const usual =
+    series.bucket_ms > 0 ? series.bucket_ms : ([...steps].sort((a, b) => a - b)[steps.length >> 1] as number);
+  const gap = Math.max(1, usual) * 5;
+  const outT: number[] = [t[0] as number];
+  const out = columns.map((column) => [column[0] ?? null]);
+  for (let index = 1; index < t.length; index++) {
+    const at = t[index] as number;
+    if (at - (t[index - 1] as number) > gap) {
+      outT.push((t[index - 1] as number) + 1);
+      for (const column of out) column.push(null);
+    }
+    outT.push(at);
+    out.forEach((column, c) => {
+      column.push(columns[c]?.[index] ?? null);
+    });
+  }
+  return { t: outT, columns: out };
+}
 
 export interface Charts {
   readonly element: HTMLElement;
@@ -148,7 +197,8 @@ export function createCharts(onRange: (from: number, to: number) => void): Chart
           stroke: '#374151',
           grid: { stroke: '#e5e7eb' },
           size: 80,
-          values: (_u, values) => values.map((value) => spec.unit(value)),
+          values: (_u, values, _axis, _space, step) => values.map((value) => spec.tick(value, step)),
+          ...(spec.steps ? { incrs: [...spec.steps] } : {}),
         },
       ],
       series: [
@@ -196,7 +246,8 @@ export function createCharts(onRange: (from: number, to: number) => void): Chart
       SPECS.forEach((spec, index) => {
         const columns = spec.lines.map((line) => series[line.column] as (number | null)[]);
         const plot = plots[index] as uPlot;
-        plot.setData([series.t, ...columns] as uPlot.AlignedData);
+        const drawn = withGaps(series, columns);
+        plot.setData([drawn.t, ...drawn.columns] as uPlot.AlignedData);
         // A bucket's peak differs from its average only when points stand for several samples.
         spec.lines.forEach((line, lineIndex) => {
           if (line.column === 'speed_max' && plot.series[lineIndex + 1]?.show !== series.bucket_ms > 0) {

@@ -89,6 +89,11 @@ export function toast(message: string): void {
   }, 8000);
 }
 
+export function hideToast(): void {
+  const element = document.getElementById('toast');
+  if (element !== null) element.hidden = true;
+}
+
 /** A label and its control, tied by id. */
 export function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
   const id =

@@ -11,23 +11,23 @@ export function bytes(value: number | null | undefined): string {
     unit++;
   }
   const digits = unit === 0 || size >= 100 ? 0 : 1;
-  return `${value < 0 ? '-' : ''}${size.toFixed(digits)} ${units[unit]}`;
+  return `${value < 0 ? '-' : ''}${size.toFixed(digits)}\u00a0${units[unit]}`;
 }
 
 export function speed(mbps: number | null | undefined): string {
   if (mbps === null || mbps === undefined || !Number.isFinite(mbps)) return '–';
-  return `${mbps >= 100 ? mbps.toFixed(0) : mbps.toFixed(1)} Mbit/s`;
+  return `${mbps >= 100 ? mbps.toFixed(0) : mbps.toFixed(1)}\u00a0Mbit/s`;
 }
 
 export function duration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '–';
   const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
+  if (s < 60) return `${s}\u00a0s`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${s % 60} s`;
+  if (m < 60) return `${m}\u00a0min ${s % 60}\u00a0s`;
   const hours = Math.floor(m / 60);
-  if (hours < 48) return `${hours} h ${m % 60} min`;
-  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+  if (hours < 48) return `${hours}\u00a0h ${m % 60}\u00a0min`;
+  return `${Math.floor(hours / 24)}\u00a0d ${hours % 24}\u00a0h`;
 }
 
 /** "2026-11-26 14:02:11" (UTC). */
@@ -40,24 +40,34 @@ export function time(ms: number | null | undefined): string {
 
 export function percent(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
-  return `${value.toFixed(value >= 10 || value === 0 ? 0 : 1)} %`;
+  return `${value.toFixed(value >= 10 || value === 0 ? 0 : 1)}\u00a0%`;
 }
 
 /** What a state is called on the page: its name, and a mark that does not depend on colour. */
 export const STATE_MARKS: Record<string, string> = {
   READY: '○',
   RUNNING: '▶',
-  SYNCING: '⟳',
+  SYNCING: '↻',
   MIGRATE_SUCCESS: '✓',
   SYNC_SUCCESS: '✓',
   MIGRATE_FAIL: '✗',
   SYNC_FAIL: '✗',
-  ABORTING: '⏸',
-  ABORT: '⏸',
-  SKIPPING: '⏭',
-  DELETING: '⌫',
+  ABORTING: '‖',
+  ABORT: '‖',
+  SKIPPING: '»',
+  DELETING: '×',
   RESETING: '↺',
 };
+
+/** The time left is only a figure while the task moves. */
+export function remaining(state: string | null, seconds: number | null): string {
+  return state === 'RUNNING' || state === 'SYNCING' ? duration(seconds) : '–';
+}
+
+/** "1 task", "3 tasks". */
+export function count(n: number, noun: string): string {
+  return `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
+}
 
 /** The colour family a state belongs to (the mark and the text say the same). */
 export function stateTone(state: string | null): string {

@@ -25,23 +25,37 @@ export class Live {
 
   connect(onStatus: (status: string) => void): void {
     this.#onStatus = onStatus;
+    this.#open();
+  }
+
+  // EventSource reconnects by itself after a dropped stream, but gives up for good on an answer that is not a stream
+  // (429 while too many dashboards are open, a server restarting): then a new one is tried every 5 s.
+  #open(): void {
     const source = new EventSource('/_mock/ui/api/events');
     this.#source = source;
     const handle = (message: MessageEvent<string>): void => {
       const event = JSON.parse(message.data) as ChangeEvent;
       this.setClock(event.clock);
-      onStatus('live');
+      this.#onStatus('live');
       for (const listener of this.#listeners) listener(event);
     };
     source.addEventListener('hello', handle as EventListener);
     source.addEventListener('change', handle as EventListener);
-    source.addEventListener('error', () =>
-      onStatus(source.readyState === EventSource.CLOSED ? 'offline' : 'reconnecting'),
-    );
+    source.addEventListener('error', () => {
+      if (source.readyState !== EventSource.CLOSED) {
+        this.#onStatus('reconnecting');
+        return;
+      }
+      this.#onStatus('offline, retrying');
+      window.setTimeout(() => {
+        if (this.#source === source) this.#open();
+      }, 5000);
+    });
   }
 
   close(): void {
     this.#source?.close();
+    this.#source = undefined;
     this.#onStatus('offline');
   }
 

@@ -3,7 +3,7 @@
 import './styles.css';
 import type { Meta } from '../model.js';
 import { api, RequestFailed } from './api.js';
-import { fill, h, toast } from './dom.js';
+import { fill, h, hideToast, toast } from './dom.js';
 import { time } from './format.js';
 import { coalesce, Live, type View } from './live.js';
 import { type BoardFilter, boardView } from './views/board.js';
@@ -54,7 +54,7 @@ function show(meta: Meta, moveFocus: boolean): void {
   );
   current = { view, refresh };
   // What went wrong on the last view does not follow the reader to the next.
-  (document.getElementById('toast') as HTMLElement).hidden = true;
+  hideToast();
   fill(main, view.element);
   document.title = `${view.title} · sms-mock`;
   const viewName = location.hash.replace(/^#\/?/, '').split('/')[0] || 'tasks';

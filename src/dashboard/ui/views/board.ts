@@ -3,7 +3,7 @@
 import type { Meta } from '../../model.js';
 import { api } from '../api.js';
 import { field, h, options, syncRows } from '../dom.js';
-import { bytes, duration, speed } from '../format.js';
+import { bytes, count, remaining, speed } from '../format.js';
 import type { View } from '../live.js';
 import { progressBar, stateBadge, taskLink } from './common.js';
 
@@ -78,8 +78,8 @@ export function boardView(meta: Meta, given: BoardFilter, onFilter: (filter: Boa
       const board = await api.board(filter);
       summary.textContent =
         board.count === board.tasks.length
-          ? `${board.count} tasks`
-          : `${board.tasks.length} of ${board.count} tasks shown`;
+          ? count(board.count, 'task')
+          : `${board.tasks.length.toLocaleString('en')} of ${count(board.count, 'task')} shown`;
       syncRows(
         body,
         board.tasks.map((task) => ({
@@ -91,17 +91,21 @@ export function boardView(meta: Meta, given: BoardFilter, onFilter: (filter: Boa
             progressBar(task.progress, `Progress of ${task.name ?? task.id}`),
             task.current_subtask === null
               ? '–'
-              : [task.current_subtask, h('span', { class: 'muted' }, ` ${task.current_progress ?? 0} %`)],
+              : [task.current_subtask, h('span', { class: 'muted' }, ` ${task.current_progress ?? 0}\u00a0%`)],
             task.total_bytes === null ? '–' : `${bytes(task.replicated_bytes)} of ${bytes(task.total_bytes)}`,
             speed(task.migrate_speed),
-            duration(task.remain_seconds),
+            remaining(task.state, task.remain_seconds),
             task.source_name ?? task.source_id ?? '–',
             task.simulation ?? '–',
           ],
         })),
       );
       if (board.tasks.length === 0) {
-        syncRows(body, [{ key: 'none', wide: true, cells: [h('span', { class: 'muted' }, 'No task matches.')] }]);
+        const filtered = filter.state !== undefined || filter.name !== undefined;
+        const empty = filtered
+          ? 'No task matches.'
+          : 'No tasks yet: create one with CreateTask (POST /v3/tasks), or put one with PUT /_mock/tasks/{id}.';
+        syncRows(body, [{ key: 'none', wide: true, cells: [h('span', { class: 'muted' }, empty)] }]);
       }
     },
   };

@@ -20,7 +20,7 @@ export function progressBar(value: number, label: string): HTMLElement {
     'span',
     { class: 'progress' },
     h('progress', { max: 100, value: shown, 'aria-label': label }),
-    h('span', { class: 'figure' }, `${shown.toFixed(shown === 100 || shown === 0 ? 0 : 1)} %`),
+    h('span', { class: 'figure' }, `${shown.toFixed(shown === 100 || shown === 0 ? 0 : 1)}\u00a0%`),
   );
 }
 

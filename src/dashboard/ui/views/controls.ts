@@ -2,7 +2,7 @@
 // (added from the presets, removed) and the reset. Each button is one call of the documented /_mock API.
 import type { Meta } from '../../model.js';
 import { api, type FaultRule, RequestFailed } from '../api.js';
-import { field, h, options, syncRows, toast } from '../dom.js';
+import { field, h, hideToast, options, syncRows, toast } from '../dom.js';
 import { time } from '../format.js';
 import type { Live, View } from '../live.js';
 
@@ -41,6 +41,7 @@ export function controlsView(meta: Meta, live: Live): View {
   const run = async (what: () => Promise<unknown>): Promise<void> => {
     try {
       await what();
+      hideToast();
     } catch (error) {
       toast(error instanceof RequestFailed ? error.message : String(error));
     }
@@ -106,24 +107,35 @@ export function controlsView(meta: Meta, live: Live): View {
   const operation = h('select', { name: 'operation' }, ...options(meta.operations, undefined, 'Any operation'));
   const taskId = h('input', { type: 'text', name: 'task_id', placeholder: 'any task' });
   const mode = h('select', { name: 'mode' }, ...options(['always', 'first', 'every_nth', 'probability'], 'always'));
-  const amount = h('input', { type: 'number', name: 'amount', min: '0', step: 'any', value: '1' });
-  const latency = h('input', { type: 'number', name: 'latency_ms', min: '0', max: '120000', value: '1000' });
+  const amount = h('input', { type: 'number', name: 'amount', min: '0', step: 'any', value: '1', required: true });
+  const latency = h('input', { type: 'number', name: 'latency_ms', min: '0', max: '120000', placeholder: 'none' });
   const rulesBody = h('tbody');
   const addRule = (): Promise<void> =>
     run(async () => {
+      // A delay applies to every effect (the latency effect needs one); the preset only to an error.
+      const delay = latency.value === '' ? {} : { latency_ms: Number(latency.value) };
       const rule: Record<string, unknown> = {
         effect:
           effect.value === 'error'
-            ? { type: 'error', preset: preset.value }
-            : effect.value === 'latency'
-              ? { type: 'latency', latency_ms: Number(latency.value) }
-              : { type: effect.value },
+            ? { type: 'error', preset: preset.value, ...delay }
+            : { type: effect.value, ...delay },
       };
       if (operation.value) rule.operation = operation.value;
       if (taskId.value.trim()) rule.task_id = taskId.value.trim();
       if (mode.value !== 'always') rule[mode.value] = Number(amount.value);
       await api.addFault(rule);
     });
+  const presetField = field('Error preset', preset);
+  const amountField = field('N or probability', amount, 'first N, every Nth, or 0 to 1');
+  const latencyField = field('Delay (ms)', latency, 'before the effect; needed for latency');
+  const shape = (): void => {
+    presetField.hidden = effect.value !== 'error';
+    amountField.hidden = mode.value === 'always';
+    amount.disabled = mode.value === 'always';
+  };
+  effect.addEventListener('change', shape);
+  mode.addEventListener('change', shape);
+  shape();
   const faultsPanel = h(
     'section',
     { class: 'panel', 'aria-labelledby': 'faults-title' },
@@ -139,12 +151,12 @@ export function controlsView(meta: Meta, live: Live): View {
         },
       },
       field('Effect', effect),
-      field('Error preset', preset),
-      field('Latency (ms)', latency),
+      presetField,
+      latencyField,
       field('Operation', operation),
       field('Task id', taskId),
       field('When', mode),
-      field('N or probability', amount),
+      amountField,
       h('button', { type: 'submit' }, 'Add rule'),
     ),
     h(

@@ -3,6 +3,7 @@
 import type { Meta } from '../../model.js';
 import { api, type JournalEntry } from '../api.js';
 import { field, fill, h, options, syncRows } from '../dom.js';
+import { count } from '../format.js';
 import type { View } from '../live.js';
 
 const SHOWN = 200;
@@ -145,7 +146,9 @@ export function journalView(meta: Meta): View {
     });
     const shown = list.requests.filter((entry) => !faulted.checked || entry.fault !== null).reverse();
     entries = new Map(shown.map((entry) => [entry.seq, entry]));
-    summary.textContent = `${shown.length} latest requests${faulted.checked ? ' with a fault' : ''}`;
+    const latest =
+      list.requests.length === SHOWN ? `the ${SHOWN} latest requests` : count(list.requests.length, 'request');
+    summary.textContent = faulted.checked ? `${shown.length} with a fault among ${latest}` : latest;
     syncRows(
       body,
       shown.map((entry) => ({

@@ -1,7 +1,7 @@
 // Source servers: what each registered, its environment checks, whether its agent is connected and its current task.
 import { api } from '../api.js';
 import { h, syncRows } from '../dom.js';
-import { time } from '../format.js';
+import { count, time } from '../format.js';
 import type { View } from '../live.js';
 import { stateBadge, taskLink } from './common.js';
 
@@ -40,9 +40,11 @@ export function sourcesView(): View {
     element,
     topics: ['store'],
     async refresh() {
-      const { count, sources } = await api.sources();
+      const { count: total, sources } = await api.sources();
       summary.textContent =
-        count === sources.length ? `${count} source servers` : `${sources.length} of ${count} shown`;
+        total === sources.length
+          ? count(total, 'source server')
+          : `${sources.length} of ${count(total, 'source server')} shown`;
       syncRows(
         body,
         sources.map((source) => {

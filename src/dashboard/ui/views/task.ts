@@ -4,14 +4,14 @@ import type { Meta, TaskView, TimelineStep } from '../../model.js';
 import { api, RequestFailed } from '../api.js';
 import { createCharts } from '../charts.js';
 import { field, fill, h, options, toast } from '../dom.js';
-import { bytes, duration, speed, time } from '../format.js';
+import { bytes, duration, remaining, speed, time } from '../format.js';
 import type { Live, View } from '../live.js';
 import { progressBar, stateBadge } from './common.js';
 
 const STEP_MARKS: Record<TimelineStep['status'], string> = {
   planned: '○',
   running: '▶',
-  paused: '⏸',
+  paused: '‖',
   done: '✓',
   failed: '✗',
 };
@@ -19,18 +19,33 @@ const STEP_MARKS: Record<TimelineStep['status'], string> = {
 /** The actions offered as buttons; the rest are in the menu beside them. */
 const MAIN_ACTIONS = ['start', 'stop', 'restart'];
 
+/**
+ * Where a subtask's bar ends: its end date; for the one under way, now; for one that failed or was paused, its task's
+ * last report (it ran until then).
+ */
+function endOf(step: TimelineStep, view: TaskView, now: number): number | null {
+  if (step.end_date !== null) return step.end_date;
+  if (step.start_date === null) return null;
+  if (step.status === 'running') return now;
+  if (step.status === 'failed' || step.status === 'paused') {
+    return Math.max(step.start_date, view.task.last_sample_at ?? step.start_date);
+  }
+  return step.start_date;
+}
+
 function timeline(view: TaskView, now: number): HTMLElement {
   const steps = view.subtasks;
+  if (steps.length === 0) return h('p', { class: 'muted' }, 'This task has no subtasks.');
   const starts = steps.map((step) => step.start_date).filter((at): at is number => at !== null);
   const first = starts.length > 0 ? Math.min(...starts) : null;
-  const ends = steps.map((step) => step.end_date ?? (step.status === 'running' ? now : step.start_date));
+  const ends = steps.map((step) => endOf(step, view, now));
   const last = Math.max(first ?? 0, ...ends.filter((at): at is number => at !== null));
   const span = first === null ? 0 : Math.max(1, last - first);
   return h(
     'ol',
     { class: 'timeline', 'aria-label': 'Subtasks' },
     ...steps.map((step) => {
-      const end = step.end_date ?? (step.status === 'running' ? now : null);
+      const end = step.start_date === null ? null : endOf(step, view, now);
       const took = step.start_date !== null && end !== null ? (end - step.start_date) / 1000 : null;
       const bar =
         first === null || step.start_date === null
@@ -65,7 +80,7 @@ function facts(view: TaskView): HTMLElement {
     ['Current subtask', task.current_subtask ?? '–'],
     ['Copied', task.total_bytes === null ? '–' : `${bytes(task.replicated_bytes)} of ${bytes(task.total_bytes)}`],
     ['Speed', speed(task.migrate_speed)],
-    ['Remaining', duration(task.remain_seconds)],
+    ['Remaining', remaining(task.state, task.remain_seconds)],
     ['Speed limit', task.speed_limit ? speed(task.speed_limit) : 'none'],
     [
       'Time-of-day limits (UTC)',
@@ -89,22 +104,28 @@ function facts(view: TaskView): HTMLElement {
 export function taskView(meta: Meta, taskId: string, live: Live): View {
   let range: { from: number; to: number } | undefined;
   const heading = h('h1', { id: 'task-title' }, taskId);
+  const chartsTitle = h('h2', { id: 'charts-title', tabindex: '-1' }, 'Progress over time');
   const factsHolder = h('div', { class: 'facts-holder' });
   const timelineHolder = h('div');
   const rangeNote = h('span', { class: 'muted' });
   const whole = h('button', { type: 'button', hidden: true }, 'Show the whole migration');
+  // The charts share the cursor: one drag reaches every chart's hook with the same range, and is read once.
   const charts = createCharts((from, to) => {
+    if (range?.from === from && range.to === to) return;
     range = { from, to };
     void refreshSeries();
   });
   whole.addEventListener('click', () => {
     range = undefined;
+    // The button hides once the whole migration shows: the reader stays at the charts' heading.
+    chartsTitle.focus();
     void refreshSeries();
   });
 
   const run = async (what: () => Promise<unknown>): Promise<void> => {
     try {
       await what();
+      hideToast();
     } catch (error) {
       toast(error instanceof RequestFailed ? error.message : String(error));
     }
@@ -152,7 +173,7 @@ export function taskView(meta: Meta, taskId: string, live: Live): View {
     h(
       'section',
       { class: 'panel', 'aria-labelledby': 'charts-title' },
-      h('h2', { id: 'charts-title' }, 'Progress over time'),
+      chartsTitle,
       h(
         'p',
         { class: 'row' },
@@ -201,6 +222,7 @@ export function taskView(meta: Meta, taskId: string, live: Live): View {
         api.taskSimulation(taskId).catch(() => undefined),
       ]);
       heading.textContent = view.task.name ?? taskId;
+      document.title = `${view.task.name ?? taskId} · sms-mock`;
       fill(factsHolder, facts(view));
       fill(timelineHolder, timeline(view, live.now() ?? Date.now()));
       if (simulation !== undefined) {

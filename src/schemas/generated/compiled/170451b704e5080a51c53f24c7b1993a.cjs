@@ -3,7 +3,7 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"additionalProperties":false,"type":"object","properties":{"state":{"minLength":1,"maxLength":64,"description":"Only tasks in this state.","type":"string"},"name":{"maxLength":255,"description":"Part of the task's name or id, any case.","type":"string"},"limit":{"minimum":1,"maximum":500,"description":"Rows at most (default 500).","type":"integer"}}};
+const schema11 = {"additionalProperties":false,"type":"object","properties":{"state":{"description":"Only tasks in this state.","type":"string","enum":["READY","RUNNING","SYNCING","MIGRATE_SUCCESS","SYNC_SUCCESS","MIGRATE_FAIL","SYNC_FAIL","ABORTING","ABORT","SKIPPING","DELETING","RESETING"]},"name":{"maxLength":255,"description":"Part of the task's name or id, any case.","type":"string"},"limit":{"minimum":1,"maximum":500,"description":"Rows at most (default 500).","type":"integer"}}};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -45,19 +45,9 @@ data["state"] = coerced0;
 }
 }
 }
-if(errors === _errs2){
-if(typeof data0 === "string"){
-if(func2(data0) > 64){
-validate10.errors = [{instancePath:instancePath+"/state",schemaPath:"#/properties/state/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];
+if(!((((((((((((data0 === "READY") || (data0 === "RUNNING")) || (data0 === "SYNCING")) || (data0 === "MIGRATE_SUCCESS")) || (data0 === "SYNC_SUCCESS")) || (data0 === "MIGRATE_FAIL")) || (data0 === "SYNC_FAIL")) || (data0 === "ABORTING")) || (data0 === "ABORT")) || (data0 === "SKIPPING")) || (data0 === "DELETING")) || (data0 === "RESETING"))){
+validate10.errors = [{instancePath:instancePath+"/state",schemaPath:"#/properties/state/enum",keyword:"enum",params:{allowedValues: schema11.properties.state.enum},message:"must be equal to one of the allowed values"}];
 return false;
-}
-else {
-if(func2(data0) < 1){
-validate10.errors = [{instancePath:instancePath+"/state",schemaPath:"#/properties/state/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];
-return false;
-}
-}
-}
 }
 var valid0 = _errs2 === errors;
 }

@@ -3,7 +3,7 @@
 "use strict";
 module.exports = validate10;
 module.exports.default = validate10;
-const schema11 = {"additionalProperties":false,"type":"object","properties":{"from":{"minimum":0,"description":"Only samples at or after (ms, mock clock).","type":"integer"},"to":{"minimum":0,"description":"Only samples at or before (ms, mock clock).","type":"integer"},"points":{"minimum":10,"maximum":5000,"description":"Points at most; more samples are bucketed (1200).","type":"integer"}}};
+const schema11 = {"additionalProperties":false,"type":"object","properties":{"from":{"minimum":0,"maximum":253402300799999,"description":"Only samples at or after (ms, mock clock).","type":"integer"},"to":{"minimum":0,"maximum":253402300799999,"description":"Only samples at or before (ms, mock clock).","type":"integer"},"points":{"minimum":10,"maximum":5000,"description":"Points at most; more samples are bucketed (1200).","type":"integer"}}};
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -44,9 +44,15 @@ data["from"] = coerced0;
 }
 if(errors === _errs2){
 if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 253402300799999 || isNaN(data0)){
+validate10.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/maximum",keyword:"maximum",params:{comparison: "<=", limit: 253402300799999},message:"must be <= 253402300799999"}];
+return false;
+}
+else {
 if(data0 < 0 || isNaN(data0)){
 validate10.errors = [{instancePath:instancePath+"/from",schemaPath:"#/properties/from/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
+}
 }
 }
 }
@@ -81,9 +87,15 @@ data["to"] = coerced1;
 }
 if(errors === _errs4){
 if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 253402300799999 || isNaN(data1)){
+validate10.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/maximum",keyword:"maximum",params:{comparison: "<=", limit: 253402300799999},message:"must be <= 253402300799999"}];
+return false;
+}
+else {
 if(data1 < 0 || isNaN(data1)){
 validate10.errors = [{instancePath:instancePath+"/to",schemaPath:"#/properties/to/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
 return false;
+}
 }
 }
 }
