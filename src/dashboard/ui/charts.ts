@@ -6,6 +6,7 @@ import uPlot from 'uplot';
 import type { Series } from '../model.js';
 import { h } from './dom.js';
 import { bytes, percent, speed, time } from './format.js';
+import { decimal, withGaps } from './shapes.js';
 
 interface Line {
   readonly label: string;
@@ -31,14 +32,6 @@ interface ChartSpec {
 
 /** Binary sizes tick at powers of two: 64 GiB, 128 GiB, not 46.6 GiB. */
 const BYTE_STEPS = Array.from({ length: 63 }, (_, power) => 2 ** power);
-
-/** A figure with as many decimals as the step between ticks needs, and its unit. */
-function decimal(unit: string): (value: number, step: number) => string {
-  return (value, step) => {
-    const digits = step >= 1 || step <= 0 ? 0 : Math.min(3, Math.ceil(-Math.log10(step) - 1e-9));
-    return `${value.toFixed(digits)}${unit}`;
-  };
-}
 
 function plain(value: number): string {
   return Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1);
@@ -124,33 +117,6 @@ const SPECS: readonly ChartSpec[] = [
     ],
   },
 ];
-
-/**
- * The points with a break (a null) wherever the samples stop for a while (a stopped or failed task, an agent gone
- * quiet): several times the usual spacing, or the bucket width. Lines do not bridge what was not measured.
- */
-function withGaps(series: Series, columns: (number | null)[][]): { t: number[]; columns: (number | null)[][] } {
-  const t = series.t;
-  if (t.length < 3) return { t, columns };
-  const steps = t.slice(1).map((at, index) => at - (t[index] as number));
-  const usual =
-    series.bucket_ms > 0 ? series.bucket_ms : ([...steps].sort((a, b) => a - b)[steps.length >> 1] as number);
-  const gap = Math.max(1, usual) * 5;
-  const outT: number[] = [t[0] as number];
-  const out = columns.map((column) => [column[0] ?? null]);
-  for (let index = 1; index < t.length; index++) {
-    const at = t[index] as number;
-    if (at - (t[index - 1] as number) > gap) {
-      outT.push((t[index - 1] as number) + 1);
-      for (const column of out) column.push(null);
-    }
-    outT.push(at);
-    out.forEach((column, c) => {
-      column.push(columns[c]?.[index] ?? null);
-    });
-  }
-  return { t: outT, columns: out };
-}
 
 export interface Charts {
   readonly element: HTMLElement;

@@ -6,6 +6,7 @@ import { createCharts } from '../charts.js';
 import { field, fill, h, options, toast } from '../dom.js';
 import { bytes, duration, remaining, speed, time } from '../format.js';
 import type { Live, View } from '../live.js';
+import { endOf } from '../shapes.js';
 import { progressBar, stateBadge } from './common.js';
 
 const STEP_MARKS: Record<TimelineStep['status'], string> = {
@@ -18,20 +19,6 @@ const STEP_MARKS: Record<TimelineStep['status'], string> = {
 
 /** The actions offered as buttons; the rest are in the menu beside them. */
 const MAIN_ACTIONS = ['start', 'stop', 'restart'];
-
-/**
- * Where a subtask's bar ends: its end date; for the one under way, now; for one that failed or was paused, its task's
- * last report (it ran until then).
- */
-function endOf(step: TimelineStep, view: TaskView, now: number): number | null {
-  if (step.end_date !== null) return step.end_date;
-  if (step.start_date === null) return null;
-  if (step.status === 'running') return now;
-  if (step.status === 'failed' || step.status === 'paused') {
-    return Math.max(step.start_date, view.task.last_sample_at ?? step.start_date);
-  }
-  return step.start_date;
-}
 
 function timeline(view: TaskView, now: number): HTMLElement {
   const steps = view.subtasks;
