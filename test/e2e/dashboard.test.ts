@@ -459,6 +459,29 @@ describeEachBrowser('the dashboard', (browser) => {
   );
 
   it(
+    'a task put in RUNNING through the mock API says that nothing moves it, until a profile of its own does',
+    async () => {
+      await call(base, 'PUT', '/_mock/tasks/put-task', {
+        name: 'put-task',
+        type: 'MIGRATE_FILE',
+        os_type: 'LINUX',
+        state: 'RUNNING',
+        sub_tasks: [{ id: 1, name: 'MIGRATE_LINUX_FILE', progress: 10 }],
+      });
+      await page.goto(ui('#/tasks/put-task'), { waitUntil: 'load' });
+      const note = () => page.$eval('.task .panel p.muted[aria-live]', (e) => e.textContent ?? '');
+      await expect.poll(note, { timeout: WAIT_MS }).toContain('Nothing moves this task');
+      expect(await page.evaluate(() => document.title)).toBe('put-task · sms-mock');
+      await page.select('select[name=profile]', 'lan');
+      const [apply] = await page.$$('xpath/.//button[text()="Apply"]');
+      await apply?.click();
+      await expect.poll(note, { timeout: WAIT_MS }).toMatch(/^Simulated agent: running, profile lan/);
+      expect(await note()).not.toContain('Nothing moves this task');
+    },
+    STEP_MS,
+  );
+
+  it(
     'the reset from the controls empties the board',
     async () => {
       await page.goto(ui('#/controls'), { waitUntil: 'load' });

@@ -75,10 +75,11 @@ const SPECS: readonly ChartSpec[] = [
     fromZero: true,
     tick: decimal('\u00a0Mbit/s'),
     lines: [
-      { label: 'Speed', column: 'speed', stroke: '#047857' },
-      { label: 'Peak', column: 'speed_max', stroke: '#86efac' },
       // Limits are not kept as they change: the line is today's task limit and time-of-day rules over the whole range.
+      // Drawn first, so a speed held at the limit shows on top of it.
       { label: 'Limit (as set now)', column: 'limit', stroke: '#b91c1c', dash: [8, 4], stepped: true },
+      { label: 'Peak', column: 'speed_max', stroke: '#86efac' },
+      { label: 'Speed', column: 'speed', stroke: '#047857' },
     ],
   },
   {

@@ -86,6 +86,7 @@ export function journalView(meta: Meta): View {
     const entry = entries.get(seq);
     if (entry === undefined) return;
     fill(detail, details(entry));
+    for (const tr of Array.from(body.rows)) tr.classList.toggle('selected', tr.dataset.key === String(seq));
     (detail.querySelector('#request-title') as HTMLElement | null)?.focus();
   };
 

@@ -82,7 +82,7 @@ function facts(view: TaskView): HTMLElement {
     ['Started', time(task.start_date)],
     ['Finished', time(task.finish_date)],
     ['Total time', task.total_time ? duration(task.total_time / 1000) : '–'],
-    ['Progress reports', String(task.samples)],
+    ['Progress reports', task.samples.toLocaleString('en')],
   ];
   if (task.error_json) rows.push(['Error', h('code', {}, task.error_json)]);
   return h('dl', { class: 'facts' }, ...rows.flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value)]));
@@ -213,8 +213,13 @@ export function taskView(meta: Meta, taskId: string, live: Live): View {
       fill(factsHolder, facts(view));
       fill(timelineHolder, timeline(view, live.now() ?? Date.now()));
       if (simulation !== undefined) {
+        // A task in a working state that neither an agent nor the simulation moves waits for someone to act.
+        const waiting =
+          simulation.status === 'idle' && (view.task.state === 'RUNNING' || view.task.state === 'SYNCING')
+            ? ' Nothing moves this task: no agent reports for it and the simulated agent is not at it; apply a profile or run an action to set it going.'
+            : '';
         if (document.activeElement !== profile) profile.value = simulation.profile.profile;
-        simulationNote.textContent = `Simulated agent: ${simulation.status}, profile ${simulation.profile.profile}${simulation.own_profile ? " (the task's own)" : ' (the default)'}, ${simulation.samples} samples written${simulation.error ? `; stopped: ${simulation.error}` : ''}.`;
+        simulationNote.textContent = `Simulated agent: ${simulation.status}, profile ${simulation.profile.profile}${simulation.own_profile ? " (the task's own)" : ' (the default)'}, ${simulation.samples} samples written${simulation.error ? `; stopped: ${simulation.error}` : ''}.${waiting}`;
       }
       await seriesSoon();
     },
