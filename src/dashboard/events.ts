@@ -125,6 +125,9 @@ export function createEventFeed(core: Core, options: EventFeedOptions = {}): Eve
   return {
     open(response) {
       if (closed || clients.size >= maxClients) return false;
+      // A client that left while the request waited (the simulation catching up) has closed already: its 'close'
+      // would never come, and it would hold a place for good.
+      if (response.destroyed || response.socket === null || response.socket.destroyed) return false;
       const client: Client = { response, blocked: false, owed: new Set() };
       response.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
@@ -159,7 +162,9 @@ export function createEventFeed(core: Core, options: EventFeedOptions = {}): Eve
       closed = true;
       for (const client of [...clients]) {
         clients.delete(client);
-        client.response.end();
+        // One that stopped reading would hold the server's close until its socket timed out.
+        if (client.blocked) client.response.destroy();
+        else client.response.end();
       }
       stop();
     },

@@ -205,7 +205,8 @@ export const dashboard: FastifyPluginAsyncTypebox<DashboardOptions> = async (app
       if (closing.aborted) throw new ApiError('shuttingDown');
       if (!feed.accepts) throw new ApiError('tooManyStreams', `${feed.clients} dashboards are open`);
       reply.hijack();
-      feed.open(reply.raw);
+      // Refused only when the client is gone already: there is nobody to answer.
+      if (!feed.open(reply.raw)) reply.raw.destroy();
     },
   );
 };

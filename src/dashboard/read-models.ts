@@ -63,6 +63,9 @@ const BOARD_WHERE = `WHERE (:state IS NULL OR t.state = :state)
   AND (:name IS NULL OR instr(lower(COALESCE(t.name, '')), lower(:name)) > 0 OR instr(lower(t.id), lower(:name)) > 0)`;
 
 interface SampleEnds {
+  first_sample: string | null;
+  last_sample: string | null;
+  task_row: bigint | null;
   first_seq: bigint | null;
   first_at: bigint | null;
   last_seq: bigint | null;
@@ -211,7 +214,12 @@ export function createReadModels(core: Core): ReadModels {
       `SELECT (SELECT seq FROM progress_samples WHERE task_id = :id ORDER BY seq LIMIT 1) AS first_seq,
          (SELECT received_at FROM progress_samples WHERE task_id = :id ORDER BY seq LIMIT 1) AS first_at,
          (SELECT seq FROM progress_samples WHERE task_id = :id ORDER BY seq DESC LIMIT 1) AS last_seq,
-         (SELECT received_at FROM progress_samples WHERE task_id = :id ORDER BY seq DESC LIMIT 1) AS last_at`,
+         (SELECT received_at FROM progress_samples WHERE task_id = :id ORDER BY seq DESC LIMIT 1) AS last_at,
+         (SELECT json_array(subtask_name, progress, replicatesize, totalsize, migrate_speed) FROM progress_samples
+            WHERE task_id = :id ORDER BY seq LIMIT 1) AS first_sample,
+         (SELECT json_array(subtask_name, progress, replicatesize, totalsize, migrate_speed) FROM progress_samples
+            WHERE task_id = :id ORDER BY seq DESC LIMIT 1) AS last_sample,
+         (SELECT rowid FROM tasks WHERE id = :id) AS task_row`,
     )
     .safeIntegers(true);
   const selectLimit = db.prepare('SELECT speed_limit FROM tasks WHERE id = ?').pluck().safeIntegers(true);
@@ -339,7 +347,18 @@ export function createReadModels(core: Core): ReadModels {
       // A view reads its task's series again on every change of the store, most of them other tasks' reports: the
       // answer is kept while the task's samples and limits stay as they were, which two key lookups tell.
       const ends = selectEnds.get({ id }) as SampleEnds | undefined;
-      const stamp = `${ends?.first_seq}:${ends?.first_at}:${ends?.last_seq}:${ends?.last_at}:${limitStamp(id)}`;
+      // A task replaced (PUT /_mock/tasks) starts its samples again from seq 1: the samples' own figures and the
+      // task's row tell the new ones from the old even on a frozen clock.
+      const stamp = [
+        ends?.first_seq,
+        ends?.first_at,
+        ends?.last_seq,
+        ends?.last_at,
+        ends?.first_sample,
+        ends?.last_sample,
+        ends?.task_row,
+        limitStamp(id),
+      ].join('|');
       const key = `${id}\u0000${query.from}\u0000${query.to}\u0000${query.points}`;
       const kept = seriesCache.get(key);
       if (kept !== undefined && kept.stamp === stamp) return kept.series;

@@ -166,6 +166,8 @@ describe('GET /_mock/ui/api/events', () => {
 class FakeResponse extends EventEmitter {
   text = '';
   ended = false;
+  destroyed = false;
+  socket: object | null = {};
   writeHead(): this {
     return this;
   }
@@ -199,6 +201,16 @@ describe('the feed while a dashboard is open', () => {
     await new Promise((done) => setTimeout(done, 100));
     expect(count()).toBe(before + 6);
     expect(feed.open(new FakeResponse() as unknown as ServerResponse)).toBe(false);
+  });
+
+  it('refuses a stream whose client left while the request waited, holding no place and no listener for it', async () => {
+    t = await buildTestApp();
+    const feed = createEventFeed(t.core, { throttleMs: 5 });
+    const gone = Object.assign(new FakeResponse(), { destroyed: true, socket: null });
+    expect(feed.open(gone as unknown as ServerResponse)).toBe(false);
+    expect(feed.clients).toBe(0);
+    expect(t.core.writes.committed.listening).toBe(false);
+    feed.close();
   });
 
   it('holds back what changed while a dashboard reads slowly, and sends it in one event when it drains', async () => {

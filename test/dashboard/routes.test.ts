@@ -290,6 +290,27 @@ describe('GET /_mock/ui/api/tasks/{id}/series', () => {
     expect(Math.max(...part.body.t)).toBeLessThanOrEqual(middle);
   });
 
+  it('answers the new samples of a task replaced through the mock API, on a clock that stands still', async () => {
+    const read = async () => (await get<{ replicated: number[] }>('/_mock/ui/api/tasks/task-1/series')).body.replicated;
+    await put({ ...sampleTask('task-1') });
+    await report('task-1', { replicatesize: 1000 });
+    await report('task-1', { replicatesize: 2000 });
+    expect(await read()).toEqual([1000, 2000]);
+    // Replaced: its samples go, and the new ones are numbered from 1 again, at the same times.
+    await put({ ...sampleTask('task-1') });
+    await report('task-1', { replicatesize: 7000 });
+    await report('task-1', { replicatesize: 9000 });
+    expect(await read()).toEqual([7000, 9000]);
+    // A new speed limit is drawn at once, with no new sample.
+    await put({ ...sampleTask('task-1'), speed_limit: 0 });
+    await report('task-1', { replicatesize: 7000 });
+    const before = (await get<{ limit: (number | null)[] }>('/_mock/ui/api/tasks/task-1/series')).body.limit;
+    expect(before).toEqual([null]);
+    const limited = await api(t.app, { method: 'PUT', url: '/v3/tasks/task-1', payload: { speed_limit: 40 } });
+    expect(limited.statusCode, limited.body).toBe(200);
+    expect((await get<{ limit: number[] }>('/_mock/ui/api/tasks/task-1/series')).body.limit).toEqual([40]);
+  });
+
   it('refuses a range that ends before it starts, and answers 404 for an unknown task', async () => {
     await twoTasks();
     const backwards = await t.app.inject({

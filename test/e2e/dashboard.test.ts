@@ -233,9 +233,12 @@ describeEachBrowser('the dashboard', (browser) => {
       // Rate, run and freeze, each a button of the controls calling PUT /_mock/clock.
       await page.goto(ui('#/controls'), { waitUntil: 'load' });
       await page.waitForSelector('input[name=rate]', { timeout: WAIT_MS });
+      // Edited as typing does (an input event): a live update meanwhile leaves what was typed alone.
       await page.$eval('input[name=rate]', (input) => {
         (input as HTMLInputElement).value = '60';
+        input.dispatchEvent(new Event('input', { bubbles: true }));
       });
+      await call(base, 'PUT', '/_mock/clock', { advance_ms: 1 });
       const state = () => call<{ frozen: boolean; rate: number }>(base, 'GET', '/_mock/clock');
       for (const [label, expected] of [
         ['Set rate', { frozen: true, rate: 60 }],

@@ -20,7 +20,15 @@ let boardFilter: BoardFilter = {};
 function route(meta: Meta): View {
   const path = location.hash.replace(/^#\/?/, '');
   const [name = 'tasks', ...rest] = path.split('/');
-  if (name === 'tasks' && rest.length > 0) return taskView(meta, decodeURIComponent(rest.join('/')), live);
+  if (name === 'tasks' && rest.length > 0) {
+    let id = rest.join('/');
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      // A hand-typed address with a broken escape: the id as typed (the server answers it is not found).
+    }
+    return taskView(meta, id, live);
+  }
   if (name === 'sources') return sourcesView();
   if (name === 'journal') return journalView(meta);
   if (name === 'controls') return controlsView(meta, live);
@@ -36,6 +44,8 @@ function show(meta: Meta, moveFocus: boolean): void {
   const refresh = coalesce(
     () => view.refresh(),
     (error) => {
+      // A read of a view already left does not speak over the one shown now.
+      if (current?.view !== view) return;
       if (error instanceof RequestFailed && error.status === 404) {
         fill(
           main,
@@ -90,7 +100,10 @@ async function start(): Promise<void> {
     if (clock === undefined) return;
     clockText.textContent = `${time(live.now())} UTC${clock.frozen ? ' (frozen)' : clock.rate !== 1 ? ` ×${clock.rate}` : ''}`;
   }, 250);
-  window.addEventListener('hashchange', () => show(meta, true));
+  // Only #/... names a view: the skip link's #main moves the focus and leaves the view as it is.
+  window.addEventListener('hashchange', () => {
+    if (location.hash === '' || location.hash.startsWith('#/')) show(meta, true);
+  });
   show(meta, false);
 }
 

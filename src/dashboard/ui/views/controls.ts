@@ -57,6 +57,10 @@ export function controlsView(meta: Meta, live: Live): View {
     ...ADVANCES.map(([label, ms]) => h('option', { value: String(ms) }, label)),
   );
   const rate = h('input', { type: 'number', name: 'rate', min: '0.001', max: '1000000', step: 'any', value: '1' });
+  let rateEdited = false;
+  rate.addEventListener('input', () => {
+    rateEdited = true;
+  });
   const clockPanel = h(
     'section',
     { class: 'panel', 'aria-labelledby': 'clock-title' },
@@ -77,7 +81,18 @@ export function controlsView(meta: Meta, live: Live): View {
       'div',
       { class: 'row' },
       field('Rate', rate, '60: a minute a second'),
-      h('button', { type: 'button', onclick: () => run(() => api.setClock({ rate: Number(rate.value) })) }, 'Set rate'),
+      h(
+        'button',
+        {
+          type: 'button',
+          onclick: () =>
+            run(async () => {
+              await api.setClock({ rate: Number(rate.value) });
+              rateEdited = false;
+            }),
+        },
+        'Set rate',
+      ),
     ),
   );
 
@@ -208,7 +223,8 @@ export function controlsView(meta: Meta, live: Live): View {
     const clock = live.clock;
     if (clock === undefined) return;
     clockState.textContent = `${time(live.now())} UTC, ${clock.frozen ? 'frozen' : 'running'}, rate ${clock.rate}`;
-    if (document.activeElement !== rate) rate.value = String(clock.rate);
+    // What the reader typed stays until it is set: a live update does not overwrite it.
+    if (!rateEdited && document.activeElement !== rate) rate.value = String(clock.rate);
   };
 
   const refresh = async (): Promise<void> => {

@@ -88,6 +88,8 @@ function facts(view: TaskView): HTMLElement {
   return h('dl', { class: 'facts' }, ...rows.flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value)]));
 }
 
+const report = (error: unknown): void => toast(error instanceof RequestFailed ? error.message : String(error));
+
 export function taskView(meta: Meta, taskId: string, live: Live): View {
   let range: { from: number; to: number } | undefined;
   const heading = h('h1', { id: 'task-title' }, taskId);
@@ -100,13 +102,13 @@ export function taskView(meta: Meta, taskId: string, live: Live): View {
   const charts = createCharts((from, to) => {
     if (range?.from === from && range.to === to) return;
     range = { from, to };
-    void refreshSeries();
+    refreshSeries().catch(report);
   });
   whole.addEventListener('click', () => {
     range = undefined;
     // The button hides once the whole migration shows: the reader stays at the charts' heading.
     chartsTitle.focus();
-    void refreshSeries();
+    refreshSeries().catch(report);
   });
 
   const run = async (what: () => Promise<unknown>): Promise<void> => {
@@ -178,13 +180,17 @@ export function taskView(meta: Meta, taskId: string, live: Live): View {
   let lastSeriesAt = Number.NEGATIVE_INFINITY;
   let lastSeriesMs = 0;
   let seriesTimer: number | undefined;
+  // Reads may finish out of order (a whole migration's takes longer than a range's): only the last one asked for shows.
+  let seriesRead = 0;
   const refreshSeries = async (): Promise<void> => {
     window.clearTimeout(seriesTimer);
     seriesTimer = undefined;
+    const ticket = ++seriesRead;
     const started = performance.now();
     lastSeriesAt = started;
     const series = await api.series(taskId, range ?? {});
     lastSeriesMs = performance.now() - started;
+    if (ticket !== seriesRead) return;
     charts.update(series);
     whole.hidden = range === undefined;
     rangeNote.textContent = range === undefined ? '' : `${time(range.from)} to ${time(range.to)} `;
@@ -194,7 +200,7 @@ export function taskView(meta: Meta, taskId: string, live: Live): View {
     if (wait <= 0) return refreshSeries();
     seriesTimer ??= window.setTimeout(() => {
       seriesTimer = undefined;
-      refreshSeries().catch((error: unknown) => toast(error instanceof RequestFailed ? error.message : String(error)));
+      refreshSeries().catch(report);
     }, wait);
     return Promise.resolve();
   };
