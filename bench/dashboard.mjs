@@ -10,22 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startMock } from '../dist/src/index.js';
-import { REGISTER } from './fixture.mjs';
+import { call, startTask } from './fixture.mjs';
 
-const HEADERS = { 'content-type': 'application/json', 'x-auth-token': 'bench' };
 const ROUNDS = 40;
 const BOARD_TASKS = 1_000;
-
-async function call(url, method = 'GET', body) {
-  const response = await fetch(url, {
-    method,
-    headers: HEADERS,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (response.status !== 200) throw new Error(`${method} ${url} answered ${response.status}: ${text}`);
-  return { body: text === '' ? {} : JSON.parse(text), bytes: Buffer.byteLength(text) };
-}
 
 async function timed(url) {
   const times = [];
@@ -37,34 +25,6 @@ async function timed(url) {
   }
   times.sort((a, b) => a - b);
   return { medianMs: times[Math.floor(ROUNDS / 2)], p95Ms: times[Math.floor(ROUNDS * 0.95)], bytes };
-}
-
-async function startedTask(base, index, usedBytes, profile) {
-  const [disk] = REGISTER.disks;
-  const mac = `fa:16:3e:01:${Math.floor(index / 256)
-    .toString(16)
-    .padStart(2, '0')}:${(index % 256).toString(16).padStart(2, '0')}`;
-  const { body: source } = await call(`${base}/v3/sources`, 'POST', {
-    ...REGISTER,
-    name: `dash-${index}`,
-    hostname: `dash-${index}`,
-    disks: [{ ...disk, size: 2 * usedBytes, used_size: usedBytes, physical_volumes: [] }],
-    networks: [{ ...REGISTER.networks[0], mac }],
-  });
-  const { body: task } = await call(`${base}/v3/tasks`, 'POST', {
-    name: `dash-${index}`,
-    type: 'MIGRATE_FILE',
-    os_type: 'LINUX',
-    region_name: 'region-a',
-    region_id: 'region-a',
-    project_name: 'proj',
-    project_id: 'p-1',
-    source_server: { id: source.id },
-    target_server: { vm_id: `vm-${index}`, name: `dash-${index}-target`, disks: [] },
-  });
-  if (profile) await call(`${base}/_mock/tasks/${task.id}/simulation`, 'PUT', { profile });
-  await call(`${base}/v3/tasks/${task.id}/action`, 'POST', { operation: 'start' });
-  return task.id;
 }
 
 /** Opens an event stream; answers how many change events it got, and a close. */
@@ -109,9 +69,11 @@ export async function measureDashboard() {
   const base = sms.url;
   try {
     sms.clock.freeze('2030-01-01T00:00:00Z');
-    const big = await startedTask(base, 0, 8 * 1024 ** 4, 'wan');
+    const big = await startTask(base, { prefix: 'dash', index: 0, usedBytes: 8 * 1024 ** 4, profile: 'wan' });
     await call(`${base}/_mock/clock`, 'PUT', { advance_ms: 12 * 24 * 3600 * 1000 });
-    for (let index = 1; index <= BOARD_TASKS; index++) await startedTask(base, index, 10 * 1024 ** 3, 'manual');
+    for (let index = 1; index <= BOARD_TASKS; index++) {
+      await startTask(base, { prefix: 'dash', index, usedBytes: 10 * 1024 ** 3, profile: 'manual' });
+    }
     const { body: whole } = await call(`${base}/_mock/ui/api/tasks/${big}/series`);
     const span = whole.to - whole.from;
     const from = whole.from + Math.floor(span * 0.4);

@@ -145,3 +145,50 @@ export const REGISTER = {
   btrfs_list: [],
   networks: [{ name: 'eth0', ip: '192.168.0.10', netmask: '255.255.255.0', mtu: 1500, mac: 'fa:16:3e:00:00:01' }],
 };
+
+const HEADERS = { 'content-type': 'application/json', 'x-auth-token': 'bench' };
+
+/** A request that must answer 200: its parsed body and its size in bytes. */
+export async function call(url, method = 'GET', body = undefined) {
+  const response = await fetch(url, {
+    method,
+    headers: HEADERS,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`${method} ${url} answered ${response.status}: ${text}`);
+  return { body: text === '' ? {} : JSON.parse(text), bytes: Buffer.byteLength(text) };
+}
+
+/**
+ * Registers source `${prefix}-${index}` with `usedBytes` on its disk (what the simulated agent copies), creates its
+ * task and starts it, under `profile` when given (else the default); answers the task's id.
+ */
+export async function startTask(base, { prefix, index, usedBytes, profile }) {
+  const name = `${prefix}-${index}`;
+  const mac = `fa:16:3e:00:${Math.floor(index / 256)
+    .toString(16)
+    .padStart(2, '0')}:${(index % 256).toString(16).padStart(2, '0')}`;
+  const [disk] = REGISTER.disks;
+  const { body: source } = await call(`${base}/v3/sources`, 'POST', {
+    ...REGISTER,
+    name,
+    hostname: name,
+    disks: [{ ...disk, size: 2 * usedBytes, used_size: usedBytes, physical_volumes: [] }],
+    networks: [{ ...REGISTER.networks[0], mac }],
+  });
+  const { body: task } = await call(`${base}/v3/tasks`, 'POST', {
+    name,
+    type: 'MIGRATE_FILE',
+    os_type: 'LINUX',
+    region_name: 'region-a',
+    region_id: 'region-a',
+    project_name: 'proj',
+    project_id: 'p-1',
+    source_server: { id: source.id },
+    target_server: { vm_id: `vm-${index}`, name: `${name}-target`, disks: [] },
+  });
+  if (profile) await call(`${base}/_mock/tasks/${task.id}/simulation`, 'PUT', { profile });
+  await call(`${base}/v3/tasks/${task.id}/action`, 'POST', { operation: 'start' });
+  return task.id;
+}

@@ -7,56 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startMock } from '../dist/src/index.js';
-import { REGISTER } from './fixture.mjs';
+import { call, startTask } from './fixture.mjs';
 
 export const SIM_TASKS = 1_000;
 const USED_BYTES = 50 * 1024 ** 3;
-const HEADERS = { 'content-type': 'application/json', 'x-auth-token': 'bench' };
-
-function registration(index) {
-  const mac = `fa:16:3e:00:${Math.floor(index / 256)
-    .toString(16)
-    .padStart(2, '0')}:${(index % 256).toString(16).padStart(2, '0')}`;
-  const [disk] = REGISTER.disks;
-  return {
-    ...REGISTER,
-    name: `sim-${index}`,
-    hostname: `sim-${index}`,
-    disks: [{ ...disk, size: 2 * USED_BYTES, used_size: USED_BYTES, physical_volumes: [] }],
-    networks: [{ ...REGISTER.networks[0], mac }],
-  };
-}
-
-async function call(url, method, body) {
-  const response = await fetch(url, {
-    method,
-    headers: HEADERS,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (response.status !== 200) throw new Error(`${method} ${url} answered ${response.status}: ${text}`);
-  return text === '' ? {} : JSON.parse(text);
-}
-
 export async function measureSimulation({ tasks = SIM_TASKS, profile = 'lan' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sms-mock-sim-'));
   const sms = await startMock({ db: join(dir, 'sim.db'), simulation: profile });
   try {
     sms.clock.freeze('2030-01-01T00:00:00Z');
     for (let index = 0; index < tasks; index++) {
-      const { id: sourceId } = await call(`${sms.url}/v3/sources`, 'POST', registration(index));
-      const { id } = await call(`${sms.url}/v3/tasks`, 'POST', {
-        name: `sim-${index}`,
-        type: 'MIGRATE_FILE',
-        os_type: 'LINUX',
-        region_name: 'region-a',
-        region_id: 'region-a',
-        project_name: 'proj',
-        project_id: 'p-1',
-        source_server: { id: sourceId },
-        target_server: { vm_id: `vm-${index}`, name: `sim-${index}-target`, disks: [] },
-      });
-      await call(`${sms.url}/v3/tasks/${id}/action`, 'POST', { operation: 'start' });
+      await startTask(sms.url, { prefix: 'sim', index, usedBytes: USED_BYTES });
     }
     global.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;

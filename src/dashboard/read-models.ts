@@ -187,7 +187,9 @@ export function createReadModels(core: Core): ReadModels {
   const selectDetail = db
     .prepare(
       `SELECT t.error_json, t.total_time, json_extract(t.target_server, '$.name') AS target_name,
-         (SELECT COUNT(*) FROM progress_samples p WHERE p.task_id = t.id) AS samples,
+         -- seq counts a task's samples from 1 with no gap: their number from the two ends, by key, not a count.
+         COALESCE((SELECT seq FROM progress_samples p WHERE p.task_id = t.id ORDER BY seq DESC LIMIT 1)
+           - (SELECT seq FROM progress_samples p WHERE p.task_id = t.id ORDER BY seq LIMIT 1) + 1, 0) AS samples,
          (SELECT received_at FROM progress_samples p WHERE p.task_id = t.id ORDER BY seq LIMIT 1) AS first_at,
          (SELECT received_at FROM progress_samples p WHERE p.task_id = t.id ORDER BY seq DESC LIMIT 1) AS last_at
        FROM tasks t WHERE t.id = ?`,
