@@ -72,6 +72,11 @@ interface SampleEnds {
   last_at: bigint | null;
 }
 
+/** How many samples a task has, from the two ends of their key: seq counts a task's samples from 1 with no gap. */
+function sampleCount(ends: SampleEnds | undefined): number {
+  return ends?.last_seq == null || ends.first_seq == null ? 0 : Number(ends.last_seq - ends.first_seq) + 1;
+}
+
 interface BoardRecord {
   id: string;
   name: string | null;
@@ -186,12 +191,7 @@ export function createReadModels(core: Core): ReadModels {
   const selectOne = db.prepare(`SELECT ${BOARD_COLUMNS} ${BOARD_FROM} WHERE t.id = :id`).safeIntegers(true);
   const selectDetail = db
     .prepare(
-      `SELECT t.error_json, t.total_time, json_extract(t.target_server, '$.name') AS target_name,
-         -- seq counts a task's samples from 1 with no gap: their number from the two ends, by key, not a count.
-         COALESCE((SELECT seq FROM progress_samples p WHERE p.task_id = t.id ORDER BY seq DESC LIMIT 1)
-           - (SELECT seq FROM progress_samples p WHERE p.task_id = t.id ORDER BY seq LIMIT 1) + 1, 0) AS samples,
-         (SELECT received_at FROM progress_samples p WHERE p.task_id = t.id ORDER BY seq LIMIT 1) AS first_at,
-         (SELECT received_at FROM progress_samples p WHERE p.task_id = t.id ORDER BY seq DESC LIMIT 1) AS last_at
+      `SELECT t.error_json, t.total_time, json_extract(t.target_server, '$.name') AS target_name
        FROM tasks t WHERE t.id = ?`,
     )
     .safeIntegers(true);
@@ -234,8 +234,8 @@ export function createReadModels(core: Core): ReadModels {
     let first: number | null;
     let last: number | null;
     if (from === undefined && to === undefined) {
-      // The whole migration: its ends by key; seq counts a task's samples from 1 with no gap.
-      samples = ends?.last_seq == null || ends.first_seq == null ? 0 : Number(ends.last_seq - ends.first_seq) + 1;
+      // The whole migration: its ends by key.
+      samples = sampleCount(ends);
       first = num(ends?.first_at);
       last = num(ends?.last_at);
     } else {
@@ -305,10 +305,8 @@ export function createReadModels(core: Core): ReadModels {
         error_json: string | null;
         total_time: bigint | null;
         target_name: string | null;
-        samples: bigint;
-        first_at: bigint | null;
-        last_at: bigint | null;
       };
+      const ends = selectEnds.get({ id }) as SampleEnds | undefined;
       const steps = selectSteps.all(id) as {
         id: bigint;
         name: string | null;
@@ -324,9 +322,9 @@ export function createReadModels(core: Core): ReadModels {
           error_json: detail.error_json,
           target_name: detail.target_name,
           total_time: num(detail.total_time),
-          samples: Number(detail.samples),
-          first_sample_at: num(detail.first_at),
-          last_sample_at: num(detail.last_at),
+          samples: sampleCount(ends),
+          first_sample_at: num(ends?.first_at),
+          last_sample_at: num(ends?.last_at),
         },
         subtasks: steps.map((step, index) => {
           const shown = { progress: Number(step.progress), start_date: num(step.start_date) };
