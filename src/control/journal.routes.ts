@@ -11,7 +11,7 @@ import { JournalQuery, JournalResponse, WaitQuery, WaitTimeoutResponse } from '.
 const tags = ['mock'];
 
 /** The filter both queries carry; `count` means something else in each, and the wait's own fields are not filters. */
-function filterOf(query: Omit<JournalQuery, 'count' | 'last'> & { last?: number }): JournalFilter {
+function filterOf(query: Omit<JournalQuery, 'count'>): JournalFilter {
   return {
     method: query.method,
     operation: query.operation,
